@@ -1,0 +1,28 @@
+"""ventanal: the sliding-window operations of convolutional networks, exact, fast and visible.
+
+Filter (convolution), detect (ReLU), condense (max pooling): each a window
+sliding over an image, with TensorFlow's results and PyTorch's conventions
+by argument, in NumPy.
+
+>>> import ventanal as vt
+>>> vt.output_shape((397, 397), 2, strides=2, padding="SAME")
+(199, 199)
+"""
+
+from . import geometry
+from .geometry import output_shape, padding_amounts
+from .ops import avg_pool, conv, global_pool, max_pool, pool, relu
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "geometry",
+    "pool",
+    "max_pool",
+    "avg_pool",
+    "global_pool",
+    "conv",
+    "relu",
+    "output_shape",
+    "padding_amounts",
+]

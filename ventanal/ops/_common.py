@@ -1,0 +1,124 @@
+"""Input handling shared by the ops: array coercion, layouts, rank inference.
+
+No window arithmetic here: sizes and pads come from :mod:`ventanal.geometry`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import geometry
+
+
+def as_array(value, name: str) -> np.ndarray:
+    """Any array-like (list, NumPy array, object with ``__array__``) as a NumPy array.
+
+    The result may share memory with ``value``; the ops never write into it.
+    """
+    try:
+        array = np.asarray(value)
+    except Exception as error:  # e.g. ragged lists, tensors that refuse __array__
+        raise TypeError(f"`{name}` must be array-like (a NumPy array, a nested list or a "
+                        f"tensor with __array__), got {type(value).__name__}: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold real numbers (bool, int or float), got dtype "
+                        f"{array.dtype}")
+    return array
+
+
+def spatial_rank(window_shape, x: np.ndarray, name: str) -> int:
+    """Number of spatial axes: ``len(window_shape)``, or inferred from ``x`` for an int.
+
+    An int window on a rank-1 or rank-2 array means one bare sequence or
+    image; on a rank N+2 array (batch, spatial..., channels), N spatial axes.
+    """
+    if isinstance(window_shape, (numbers.Number, np.generic)) or (
+            isinstance(window_shape, np.ndarray) and window_shape.ndim == 0):
+        if x.ndim in (1, 2):
+            return x.ndim
+        if 3 <= x.ndim <= 5:
+            return x.ndim - 2
+        raise ValueError(f"cannot infer the number of spatial axes from an input of rank "
+                         f"{x.ndim} and an int `{name}`; give `{name}` as a tuple with one "
+                         f"entry per spatial axis (1, 2 or 3 of them)")
+    if isinstance(window_shape, (str, bytes)) or not isinstance(window_shape, (Sequence,
+                                                                              np.ndarray)):
+        raise TypeError(f"`{name}` must be an int or a sequence of ints, "
+                        f"got {window_shape!r} ({type(window_shape).__name__})")
+    n = len(window_shape)
+    if not 1 <= n <= 3:
+        raise ValueError(f"`{name}` must have 1, 2 or 3 entries (spatial axes), "
+                         f"got {len(window_shape)}: {tuple(window_shape)!r}")
+    return n
+
+
+class Layout:
+    """Moves an input to ``(batch, *spatial, channels)`` and back.
+
+    Rank N input (one single-channel image or sequence) gains batch and
+    channel axes of size 1, and the result loses them again.
+    """
+
+    def __init__(self, x: np.ndarray, n: int, data_format, name: str = "input"):
+        self.n = n
+        self.channels_first = geometry.normalize_data_format(data_format, n)
+        self.bare = x.ndim == n
+        if not self.bare and x.ndim != n + 2:
+            hint = ""
+            if x.ndim == n + 1:
+                hint = ("; for one multi-channel image add a batch axis (x[None]), for one "
+                        "single-channel image per batch entry add a channel axis "
+                        "(x[..., None])")
+            raise ValueError(f"`{name}` must have rank {n} (one single-channel "
+                             f"{'sequence' if n == 1 else 'image' if n == 2 else 'volume'}) or "
+                             f"rank {n + 2} (batch, {n} spatial axes, channels) for {n} spatial "
+                             f"axes, got rank {x.ndim} with shape {x.shape}{hint}")
+
+    def to_channels_last(self, x: np.ndarray) -> np.ndarray:
+        if self.bare:
+            return x[None, ..., None]
+        if self.channels_first:
+            return np.moveaxis(x, 1, -1)
+        return x
+
+    def from_channels_last(self, y: np.ndarray) -> np.ndarray:
+        if self.bare:
+            return y[0, ..., 0]
+        if self.channels_first:
+            return np.moveaxis(y, -1, 1)
+        return y
+
+    def spatial_shape(self, x: np.ndarray) -> tuple[int, ...]:
+        if self.bare:
+            return x.shape
+        return x.shape[2:] if self.channels_first else x.shape[1:-1]
+
+
+def pad_to_plan(x: np.ndarray, plan: geometry.WindowPlan, fill) -> np.ndarray:
+    """Channels-last ``x`` padded (or cropped) to exactly the cells the windows read.
+
+    The reference kernels index this array from 0; cells never read (stride
+    > window) are cropped, cells past the padding (``ceil_mode``) are added.
+    """
+    widths = [(0, 0)]
+    crops = [slice(None)]
+    for axis in plan.axes:
+        after = axis.read_after
+        widths.append((axis.pad_before, max(after, 0)))
+        crops.append(slice(0, axis.size + min(after, 0)))
+    widths.append((0, 0))
+    crops.append(slice(None))
+    x = x[tuple(crops)]
+    if any(w != (0, 0) for w in widths):
+        x = np.pad(x, widths, constant_values=fill)
+    return x
+
+
+def window_slices(plan: geometry.WindowPlan, offsets: Sequence[int]) -> tuple[slice, ...]:
+    """Slices of a :func:`pad_to_plan` array holding tap ``offsets`` of every window."""
+    return (slice(None),) + tuple(
+        slice(m * a.dilation, m * a.dilation + (a.output - 1) * a.stride + 1, a.stride)
+        for m, a in zip(offsets, plan.axes, strict=True)) + (slice(None),)

@@ -1,0 +1,175 @@
+"""N-D convolution (cross-correlation, as in deep learning), multi-channel, grouped.
+
+Arguments and results of ``tf.nn.convolution`` / ``tf.nn.conv2d``: no kernel
+flip, filters laid out spatial + (in_channels // groups, out_channels),
+padded cells are zeros. Window arithmetic comes from :mod:`ventanal.geometry`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+
+import numpy as np
+
+from .. import geometry
+from ._common import Layout, as_array, pad_to_plan, window_slices
+
+__all__ = ["conv"]
+
+
+def conv(input, filters, strides=1, padding="VALID", dilations=1,
+         data_format: str | None = None, groups: int = 1) -> np.ndarray:
+    """Convolution as in ``tf.nn.convolution`` (cross-correlation: no flip).
+
+    Parameters
+    ----------
+    input : array_like
+        Rank N+2: (batch, N spatial axes, channels), or channels first with
+        ``data_format``. For teaching, a rank-1 or rank-2 input with a
+        ``filters`` of the same rank is one single-channel sequence or image
+        and a bare kernel; the result then has the input's rank.
+    filters : array_like
+        Spatial shape + (in_channels // groups, out_channels), e.g. HWIO in
+        2-D (Keras's kernel layout); N = ``filters.ndim - 2``.
+    strides, dilations : int or sequence of int, optional
+        Default 1. Stride and dilation together are allowed (as
+        ``tf.nn.conv2d`` and PyTorch; ``tf.nn.convolution`` refuses them).
+    padding : str, int or sequence, optional
+        ``"VALID"`` (default), ``"SAME"`` (TensorFlow's split, the extra cell
+        after), ``"FULL"``, ``"CAUSAL"`` (all padding before, as Keras's
+        Conv1D), an int or per-axis ints (symmetric, as PyTorch), or
+        per-axis ``(before, after)`` pairs.
+    data_format : str, optional
+        ``"NWC"``, ``"NHWC"``, ``"NDHWC"`` (default) or ``"NCW"``,
+        ``"NCHW"``, ``"NCDHW"`` (also ``"channels_last"`` /
+        ``"channels_first"``).
+    groups : int, optional
+        Input channels and output channels are split into ``groups``
+        contiguous blocks; output block g sees only input block g.
+        ``in_channels`` must equal ``groups * filters.shape[-2]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        dtype ``np.result_type(input, filters)``; float16 is accumulated in
+        float32 and rounded once; integers are accumulated in int64 (bools
+        count as integers).
+
+    Raises
+    ------
+    ValueError
+        Wrong ranks or channel counts, bad ``groups``, a kernel larger than
+        the padded input, bad sizes or padding.
+    TypeError
+        Non-integer sizes, or arrays that are not real numbers.
+
+    See Also
+    --------
+    ventanal.pool : the other sliding window.
+    numpy.correlate : the 1-D, single-channel VALID case.
+
+    Examples
+    --------
+    The lesson's sequence and a kernel, as ``np.correlate`` (no flip):
+
+    >>> import numpy as np, ventanal as vt
+    >>> x = [1, 9, -1, -2, 7, 3, -1, 2]
+    >>> vt.conv(x, [1, 2, 3]).tolist()
+    [16, 1, 16, 21, 10, 7]
+    >>> vt.conv(x, [1, 2, 3, 4], padding="SAME").tolist()
+    [25, 8, 29, 28, 17, 18, 7, 3]
+
+    An image and the bottom Sobel kernel:
+
+    >>> image = np.zeros((5, 5)); image[2:] = 1
+    >>> sobel = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]
+    >>> vt.conv(image, sobel).tolist()
+    [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0], [0.0, 0.0, 0.0]]
+
+    A batch of RGB images and 8 filters, Keras layout (NHWC, HWIO):
+
+    >>> images = np.ones((2, 32, 32, 3), np.float32)
+    >>> kernel = np.ones((5, 5, 3, 8), np.float32)
+    >>> vt.conv(images, kernel, strides=2, padding="SAME").shape
+    (2, 16, 16, 8)
+    """
+    x = as_array(input, "input")
+    w = as_array(filters, "filters")
+    bare = w.ndim in (1, 2) and x.ndim == w.ndim
+    if bare:
+        n = w.ndim
+        w = w.reshape(w.shape + (1, 1))
+    else:
+        n = w.ndim - 2
+        if not 1 <= n <= 3:
+            raise ValueError(f"`filters` must have rank 3, 4 or 5 (spatial axes + in_channels "
+                             f"// groups + out_channels), or the input's rank 1 or 2 for a bare "
+                             f"kernel; got rank {w.ndim} with shape {w.shape} and an input of "
+                             f"rank {x.ndim}")
+    if any(size == 0 for size in w.shape):
+        raise ValueError(f"`filters` must not be empty, got shape {w.shape}")
+    layout = Layout(x, n, data_format)
+    groups = _groups(groups)
+    x_cl = layout.to_channels_last(x)
+    in_channels, group_channels, out_channels = x_cl.shape[-1], w.shape[-2], w.shape[-1]
+    if in_channels != groups * group_channels:
+        raise ValueError(f"`input` has {in_channels} channels but `filters` expects "
+                         f"groups * filters.shape[-2] = {groups} * {group_channels} = "
+                         f"{groups * group_channels}" +
+                         (f"; for a grouped convolution pass groups={in_channels // group_channels}"
+                          if groups == 1 and in_channels % group_channels == 0 else ""))
+    if out_channels % groups:
+        raise ValueError(f"`filters` out_channels ({out_channels}) must be divisible by "
+                         f"`groups` ({groups})")
+    plan = geometry.plan(layout.spatial_shape(x), w.shape[:n], strides, padding, dilations,
+                         channels_first=layout.channels_first)
+    y = conv_reference(x_cl, w, plan, groups)
+    return layout.from_channels_last(y)
+
+
+def _groups(groups) -> int:
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"`groups` must be an integer >= 1, got {groups!r} "
+                        f"({type(groups).__name__})")
+    if groups < 1:
+        raise ValueError(f"`groups` must be an integer >= 1, got {groups}")
+    return int(groups)
+
+
+def _dtypes(x: np.ndarray, w: np.ndarray) -> tuple[np.dtype, np.dtype]:
+    """(accumulator, result) dtypes."""
+    result = np.result_type(x.dtype, w.dtype)
+    if result == np.bool_:
+        result = np.dtype(np.int64)
+    if result == np.float16:
+        return np.dtype(np.float32), result
+    if result.kind == "f":
+        return result, result
+    return np.dtype(np.int64), result
+
+
+def conv_reference(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
+                   groups: int = 1) -> np.ndarray:
+    """Readable NumPy convolution of channels-last ``x`` with ``w`` (spatial, in/g, out).
+
+    For each kernel tap, the input cells under that tap in every window
+    (one strided slice) times the tap's (in, out) matrix, summed over taps:
+    ``out = sum_tap x[tap] @ w[tap]``. Loops over taps, never over pixels.
+    """
+    accumulator, result = _dtypes(x, w)
+    padded = pad_to_plan(x.astype(accumulator, copy=False), plan, 0)
+    w = w.astype(accumulator, copy=False)
+    batch, out_channels = x.shape[0], w.shape[-1]
+    out = np.zeros((batch,) + plan.output_shape + (out_channels,), dtype=accumulator)
+    per_group_in, per_group_out = w.shape[-2], out_channels // groups
+    for offsets in itertools.product(*(range(k) for k in plan.window_shape)):
+        taps = padded[window_slices(plan, offsets)]
+        weights = w[offsets]
+        if groups == 1:
+            out += taps @ weights
+        else:
+            taps = taps.reshape(taps.shape[:-1] + (groups, per_group_in))
+            weights = weights.reshape(per_group_in, groups, per_group_out)
+            out += np.einsum("...gc,cgf->...gf", taps, weights).reshape(out.shape)
+    return out.astype(result, copy=False)
