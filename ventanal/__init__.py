@@ -26,3 +26,19 @@ __all__ = [
     "output_shape",
     "padding_amounts",
 ]
+
+# Modules that import matplotlib, Pillow or other heavy packages load on first use,
+# so that ``import ventanal`` pulls in NumPy only.
+_LAZY_MODULES = ("data", "viz", "detect", "scale", "explorer")
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES))
