@@ -15,14 +15,14 @@ dilation, ``e = d*(k-1) + 1`` the effective window):
   ``"VALID"`` -> (0, 0); ``"SAME"`` -> TF's clamped rule of semantics.md 1.1 (``o = ceil(n/s)``,
   ``total = max(0, (o-1)*s + e - n)``, ``lo = total // 2``, the extra cell after);
   ``"FULL"`` -> (e-1, e-1); ``"CAUSAL"`` -> (e-1, 0); an int ``p`` or per-axis ints -> (p, p);
-  per-axis ``(lo, hi)`` pairs -> as given.
+  per-axis ``(lo, hi)`` pairs -> as given (with one axis, a bare ``(lo, hi)`` pair too).
 * output size (semantics.md 1.1 and 3): ``o = floor((n + lo + hi - e) / s) + 1``; with
   ``ceil_mode`` (PyTorch) ``o = floor((n + lo + hi - e + s - 1) / s) + 1`` and then, if
   ``(o-1)*s >= n + lo``, one less. A size ``<= 0`` is a ``ValueError`` (ventanal's decision).
 * output ``j`` reads the positions ``j*s - lo + m*d`` for ``m = 0..k-1``; positions outside
   ``[0, n)`` are padded cells.
 * MAX: padded cells are never candidates; NaN propagates; a window with no real cell (or whose
-  real cells are all ``-inf``) gives ``-inf``.
+  real cells are all ``-inf``) gives ``-inf`` (the dtype's minimum for integers).
 * AVG: sum of the real cells divided by the number of real cells; with ``count_include_pad``
   (PyTorch, semantics.md 2.1) divided by the number of taps that lie inside the *padded* input
   ``[-lo, n + hi)`` (taps that ``ceil_mode`` pushes past the right padding do not count).
@@ -81,6 +81,8 @@ def normalize_padding(padding, input_sizes, window, strides, dilations):
     if isinstance(padding, (int, np.integer)):
         return tuple((int(padding), int(padding)) for _ in range(rank))
     entries = list(padding)
+    if rank == 1 and len(entries) == 2 and all(isinstance(v, (int, np.integer)) for v in entries):
+        entries = [tuple(entries)]  # one axis: a bare (before, after) pair
     if len(entries) != rank:
         raise ValueError(f"padding needs {rank} entries, got {padding!r}")
     pads = []
@@ -144,7 +146,9 @@ def pool_reference(
     )
     kind = pooling_type.upper()
     batch, channels = x.shape[0], x.shape[-1]
-    out = np.zeros((batch, *sizes, channels), dtype=x.dtype)
+    # AVG of integers is float64 (ventanal's documented choice, NumPy's ``mean`` convention)
+    out_dtype = np.float64 if kind == "AVG" and x.dtype.kind in "biu" else x.dtype
+    out = np.zeros((batch, *sizes, channels), dtype=out_dtype)
     for b in range(batch):
         for c in range(channels):
             for j in itertools.product(*(range(o) for o in sizes)):
@@ -170,7 +174,8 @@ def _reduce(kind, values, padded_taps, count_include_pad, x):
         if any(isinstance(v, float) and math.isnan(v) for v in values):
             return math.nan
         if not values:
-            return -math.inf
+            # a window with no real cell (dilation, large pads): -inf, or the dtype's minimum
+            return np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -math.inf
         best = values[0]
         for v in values[1:]:
             if v > best:
