@@ -599,11 +599,6 @@ def test_sec3_stride_with_dilation_conv():
     check(got, [[32, 40, 48], [88, 96, 104], [144, 152, 160]])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine raises ValueError when the dilated window exceeds the padded input, "
-    "although torch's ceil_mode size formula (semantics.md 3) gives 1 output here",
-)
 def test_sec3_dilated_all_padding_max_window_is_minus_inf():
     """3: a 5x1 input, k=(1,3), s=(1,4), p=(0,1), d=(2,2), ceil_mode: every window lies in
     padding, torch gives -inf (verified in semantics.md 3, and ventanal's decision for an

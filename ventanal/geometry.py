@@ -395,19 +395,21 @@ def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
     else:
         lo, hi = padding
     room = n + lo + hi - e
-    if room < 0:
+    if ceil_mode:
+        # PyTorch: round up, but the last window must start inside the input or
+        # the left padding. The size formula alone decides, so a window may
+        # stick out past the padding.
+        o = -(-room // s) + 1
+        if (o - 1) * s >= n + lo:
+            o -= 1
+    else:
+        o = room // s + 1
+    if o < 1:
         dilated = f" (effective size {e} with dilation {d})" if d > 1 else ""
         raise ValueError(
             f"`window_shape` {k}{dilated} is larger than the padded input along spatial axis "
             f"{axis}: input size {n} + padding ({lo}, {hi}) = {n + lo + hi}; use "
             f"padding='SAME', a smaller window, or a larger input")
-    if ceil_mode:
-        o = -(-room // s) + 1
-        # PyTorch: the last window must start inside the input or the left padding.
-        if (o - 1) * s >= n + lo:
-            o -= 1
-    else:
-        o = room // s + 1
     return AxisWindow(n, k, s, d, lo, hi, o)
 
 
