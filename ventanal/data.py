@@ -236,6 +236,11 @@ def circle(
     the random values cannot match the course's (it used NumPy's global
     random state), only the set of lit pixels does.
 
+    Shrinking the canvas by one pixel skips one row and one column near the
+    middle, which is why the course's circles have flat, doubled sides (see
+    the example below); small circles can even lose pixels. That is the
+    course's look, kept on purpose.
+
     Examples
     --------
     >>> import ventanal.data as vd
@@ -712,6 +717,10 @@ def _to_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
     return np.ascontiguousarray(np.clip(pixels, 0, 1), dtype=np.float32)
 
 
+class _TooLarge(Exception):
+    """Internal signal: the header announces more pixels than allowed."""
+
+
 def load_image(
     path: str | os.PathLike[str],
     channels: int = 1,
@@ -805,6 +814,8 @@ def load_image(
                 pixels = _pixels_in_unit_range(upright)
     except _TooLarge as exc:
         raise ValueError(str(exc)) from None
+    except FileNotFoundError:  # removed between the check above and the read
+        raise FileNotFoundError(errno.ENOENT, "no image file at this path", str(file)) from None
     except Image.DecompressionBombError as exc:
         raise ValueError(f"cannot read image '{file}': too large, {exc}") from None
     except Image.UnidentifiedImageError:
@@ -817,10 +828,6 @@ def load_image(
         reason = str(exc) or type(exc).__name__
         raise ValueError(f"cannot read image '{file}': {reason}") from exc
     return _to_channels(pixels, channels)
-
-
-class _TooLarge(Exception):
-    """Internal signal: the header announces more pixels than allowed."""
 
 
 # ---------------------------------------------------------------------------
@@ -873,7 +880,9 @@ def sample_path(name: str) -> Path:
     Returns
     -------
     path : pathlib.Path
-        The file inside the installed package (``ventanal/samples/``).
+        The file inside the installed package (``ventanal/samples/``). This
+        assumes the package is installed as files on disk (the usual case,
+        wheels and editable installs alike), not imported from a zip archive.
 
     Raises
     ------
