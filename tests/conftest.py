@@ -13,13 +13,16 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-settings.register_profile(
-    "ci",
-    deadline=None,
-    derandomize=False,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the property tests then fail to import; the rest still runs
+    pass
+else:
+    settings.register_profile(
+        "ci",
+        deadline=None,
+        derandomize=False,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
