@@ -705,3 +705,18 @@ def test_sec6_1_receptive_field_example():
     assert (size, jump, start) == (39, 12, -14)
     for i, first, final in [(3, 22, 60), (5, 46, 84), (6, 58, 96)]:
         assert (start + i * jump, start + i * jump + size - 1) == (first, final)
+
+
+def test_sec6_1_receptive_field_recurrence_in_geometry():
+    """6.1 through the geometry layer (``Field`` and ``receptive_field_step``), which the public
+    ``vt.receptive_field`` is built on: size 39, jump 12, start -14."""
+    geometry = vt.geometry
+    if not hasattr(geometry, "Field") or not hasattr(geometry, "receptive_field_step"):
+        pytest.skip("ventanal.geometry has no receptive-field recurrence")
+    field, n = geometry.Field(), 100
+    for k, s, p, d in RF_LAYERS:
+        axis = geometry.plan((n,), k, strides=s, padding=p, dilations=d).axes[0]
+        field = geometry.receptive_field_step(field, axis)
+        n = axis.output
+    assert (field.size, field.jump, field.start) == (39, 12, -14)
+    assert [field.covers(i) for i in (3, 5, 6)] == [(22, 60), (46, 84), (58, 96)]
