@@ -421,6 +421,13 @@ def tf_conv_cases(tf):
         except Exception as error:  # a kernel TF lacks on CPU: not a golden case
             print("  skipped:", type(error).__name__, str(error).splitlines()[0][:90])
             return
+        # TF bug: oneDNN float32 Conv2D/Conv3D with one input channel returns uninitialised
+        # values when the last axis has one output column reached with stride > 1
+        last_out = expected.shape[-1] if data_format.startswith("NC") else expected.shape[-2]
+        if x.dtype == np.float32 and rank >= 2 and w.shape[-2] == 1 and strides[-1] > 1:
+            if last_out == 1:
+                print("  skipped: TF oneDNN one-channel strided conv bug:", source)
+                return
         kwargs = {
             "strides": list(strides),
             "padding": padding if vt_padding is None else vt_padding,
