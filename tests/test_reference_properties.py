@@ -171,18 +171,21 @@ def conv_cases(draw):
     filters = make_array(draw, (*window, cin // groups, cout), dtype)
     if dtype == "int32":
         filters = (filters % 5 - 2).astype(dtype)
+    call_filters = filters
     if rank < 3 and cin == 1 and cout == 1 and groups == 1 and draw(st.booleans()):
-        # a bare kernel on one single-channel image
+        # one single-channel image (rank N), with a bare kernel or with full-layout filters
         x_last = x_last[:1].copy()
         bare = True
         x = x_last[0, ..., 0].copy()
         data_format = None
+        if draw(st.booleans()):
+            call_filters = filters[..., 0, 0].copy()
     kwargs = dict(strides=strides, padding=padding, dilations=dilations)
     if groups != 1:
         kwargs["groups"] = groups
     if data_format is not None:
         kwargs["data_format"] = data_format
-    return x, x_last, filters, kwargs, bare
+    return x, x_last, filters, call_filters, kwargs, bare
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,11 +250,11 @@ def test_pool_matches_reference(case):
 @settings(max_examples=400)
 @given(conv_cases())
 def test_conv_matches_reference(case):
-    x, x_last, filters, kwargs, bare = case
-    before, filters_before = x.copy(), filters.copy()
-    got = vt.conv(x, filters, **kwargs)
+    x, x_last, filters, call_filters, kwargs, bare = case
+    before, filters_before = x.copy(), call_filters.copy()
+    got = vt.conv(x, call_filters, **kwargs)
     np.testing.assert_array_equal(x, before, err_msg="vt.conv modified its input")
-    np.testing.assert_array_equal(filters, filters_before, err_msg="vt.conv modified filters")
+    np.testing.assert_array_equal(call_filters, filters_before, err_msg="vt.conv modified filters")
     reference_kwargs = {k: v for k, v in kwargs.items() if k != "data_format"}
     want_last = conv_reference(x_last, filters, **reference_kwargs)
     want = to_call_layout(want_last, kwargs.get("data_format"), bare)
