@@ -720,3 +720,15 @@ def test_sec6_1_receptive_field_recurrence_in_geometry():
         n = axis.output
     assert (field.size, field.jump, field.start) == (39, 12, -14)
     assert [field.covers(i) for i in (3, 5, 6)] == [(22, 60), (46, 84), (58, 96)]
+
+
+def test_sec7_float16_accumulates_in_float32():
+    """7: float16 sums are accumulated in float32 and rounded once. In float16 itself,
+    2048 + 1 + 1 would stay 2048 (the spacing there is 2); once rounded, 2050 is exact."""
+    x = np.array([2048, 1, 1], dtype=np.float16)
+    got = vt.conv(x, np.ones(3, dtype=np.float16))
+    assert got.dtype == np.float16
+    assert got.tolist() == [2050.0]
+    avg = vt.pool(np.array([2048, 1, 1, 0], dtype=np.float16), (4,), "AVG")
+    assert avg.dtype == np.float16
+    assert avg.tolist() == [512.5]
