@@ -12,6 +12,7 @@ by argument, in NumPy.
 from . import geometry
 from .geometry import output_shape, padding_amounts
 from .ops import avg_pool, conv, global_pool, max_pool, pool, relu
+from .extract import extract
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,7 @@ __all__ = [
     "relu",
     "output_shape",
     "padding_amounts",
+    "extract",
 ]
 
 # Modules that import matplotlib, Pillow or other heavy packages load on first use,
