@@ -9,10 +9,11 @@ by argument, in NumPy.
 (199, 199)
 """
 
-from . import geometry
-from .geometry import output_shape, padding_amounts
-from .ops import avg_pool, conv, global_pool, max_pool, pool, relu
+from . import geometry, layers
 from .extract import extract
+from .geometry import output_shape, padding_amounts
+from .layers import Sequential, receptive_field
+from .ops import avg_pool, conv, global_pool, max_pool, pool, relu
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,9 @@ __all__ = [
     "output_shape",
     "padding_amounts",
     "extract",
+    "layers",
+    "Sequential",
+    "receptive_field",
 ]
 
 # Modules that import matplotlib, Pillow or other heavy packages load on first use,
