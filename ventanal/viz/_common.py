@@ -1,0 +1,253 @@
+"""Helpers shared by the figures, the animations and the command line.
+
+Nothing here imports matplotlib or Pillow at module level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .. import geometry
+from .i18n import text
+
+T = TypeVar("T")
+
+# ITU-R BT.601 luma, as ventanal.data.load_image and tf.image.rgb_to_grayscale.
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def format_shape(shape: Sequence[int]) -> str:
+    """``(64, 64)`` -> ``"64×64"``; ``(8,)`` -> ``"8"``.
+
+    Examples
+    --------
+    >>> format_shape((62, 62)), format_shape((8,)), format_shape((2, 3, 4))
+    ('62×62', '8', '2×3×4')
+    """
+    return "×".join(str(int(v)) for v in shape)
+
+
+def format_tuple(values: Sequence[int]) -> str:
+    """``(2, 2)`` -> ``"2×2"`` but ``(2,)`` -> ``"2"`` and equal entries stay explicit.
+
+    Examples
+    --------
+    >>> format_tuple((1, 1)), format_tuple((2, 3))
+    ('1', '(2, 3)')
+    """
+    values = tuple(int(v) for v in values)
+    if len(set(values)) == 1:
+        return str(values[0])
+    return "(" + ", ".join(map(str, values)) + ")"
+
+
+def format_value(value: float, digits: int | None = None) -> str:
+    """A cell's number as a short string: ``-1``, ``0.25``, ``0.0625``, ``1.3``.
+
+    Integer values print without decimals; others with ``digits`` decimals,
+    or 3 significant digits when ``digits`` is None. ``-0`` prints as ``0``.
+
+    Examples
+    --------
+    >>> [format_value(v) for v in (-1.0, 2, 0.0625, 1 / 3, -0.0, 12.75)]
+    ['-1', '2', '0.0625', '0.333', '0', '12.8']
+    >>> format_value(1 / 3, digits=2)
+    '0.33'
+    """
+    v = float(value)
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "−∞" if v < 0 else "∞"
+    if digits is not None:
+        s = f"{v:.{digits}f}"
+        if float(s) == 0:
+            s = s.lstrip("-")
+        return s
+    if v == round(v) and abs(v) < 1e6:
+        return str(int(round(v)))
+    s = f"{v:.3g}"
+    return s
+
+
+def padding_label(padding: Any, lang: str) -> str:
+    """Caption for a padding argument: ``padding 'same'`` or ``padding ((0, 1),)``."""
+    if isinstance(padding, str):
+        key = f"padding.{padding.lower()}"
+        if key in _PADDING_KEYS:
+            return text(key, lang)
+    return text("padding.explicit", lang, pads=padding)
+
+
+_PADDING_KEYS = {"padding.valid", "padding.same", "padding.full", "padding.causal"}
+
+
+def op_label(kind: str, window: Sequence[int], strides: Sequence[int], padding: Any,
+             lang: str, dilations: Sequence[int] | None = None) -> str:
+    """``"max pooling 2×2, stride 2, padding 'same'"`` in ``lang``."""
+    dilated = dilations is not None and any(d != 1 for d in dilations)
+    key = f"op.{kind}_dilated" if dilated else f"op.{kind}"
+    return text(key, lang, window=format_shape(window), stride=format_tuple(strides),
+                dilation=format_tuple(dilations or (1,)), padding=padding_label(padding, lang))
+
+
+def as_image(image: Any, name: str = "image") -> np.ndarray:
+    """A 2-D float array (grayscale) or ``(H, W, 3)`` RGB from any array-like."""
+    try:
+        array = np.asarray(image)
+    except Exception as error:
+        raise TypeError(f"`{name}` must be array-like, got {type(image).__name__}: "
+                        f"{error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold real numbers, got dtype {array.dtype}")
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / np.float32(255)
+    elif array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim == 3 and array.shape[2] == 4:
+        array = array[..., :3]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3):
+        raise ValueError(f"`{name}` must be an image of shape (H, W), (H, W, 1) or (H, W, 3), "
+                         f"got shape {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise ValueError(f"`{name}` must not be empty, got shape {array.shape}")
+    return array
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Grayscale (BT.601 luma) of an RGB image; a 2-D image is returned as is.
+
+    Examples
+    --------
+    >>> to_gray(np.ones((2, 2, 3))).round(6).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    if image.ndim == 3:
+        return (image @ _LUMA).astype(image.dtype, copy=False)
+    return image
+
+
+def as_kernel(kernel: Any, name: str = "kernel") -> np.ndarray:
+    """A kernel array from an array-like or a registry name (``"bottom_sobel"``)."""
+    if isinstance(kernel, str):
+        from .. import data
+
+        return np.asarray(data.kernel(kernel))
+    try:
+        array = np.asarray(kernel)
+    except Exception as error:
+        raise TypeError(f"`{name}` must be array-like or a kernel name, got "
+                        f"{type(kernel).__name__}: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold real numbers, got dtype {array.dtype}")
+    if array.size == 0:
+        raise ValueError(f"`{name}` must not be empty, got shape {array.shape}")
+    return array
+
+
+def plan_axis(n: int, window: int, stride: int = 1, padding: Any = "VALID",
+              dilation: int = 1, ceil_mode: bool = False) -> geometry.AxisWindow:
+    """The geometry of one axis, from :func:`ventanal.geometry.plan`."""
+    if not isinstance(padding, str) and isinstance(padding, Sequence):
+        padding = [padding]
+    return geometry.plan((n,), window, stride, padding, dilation, ceil_mode).axes[0]
+
+
+# ---------------------------------------------------------------------------
+# files
+# ---------------------------------------------------------------------------
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Write a file through a temporary sibling and ``os.replace``: never half-written.
+
+    ``write`` receives the temporary path (same directory, same suffix) and
+    must create the file there. On any error the temporary file is removed
+    and the target is left untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
+    >>> atomic_write(target, lambda p: p.write_text("hola")).read_text()
+    'hola'
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot write '{target}': directory '{directory}' does not exist")
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write '{target}': it is a directory")
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
+                                     dir=directory)
+    os.close(fd)
+    tmp = Path(temporary)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return target
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int | None = None) -> Path:
+    """Save a matplotlib figure atomically; the format comes from the file's suffix."""
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".") or "png"
+    return atomic_write(target, lambda tmp: fig.savefig(tmp, format=suffix, dpi=dpi))
+
+
+# ---------------------------------------------------------------------------
+# progress
+# ---------------------------------------------------------------------------
+
+def progress(items: Iterable[T], total: int | None = None, label: str = "",
+             enabled: bool | None = None) -> Iterator[T]:
+    """Iterate with a progress bar on stderr: tqdm if installed, else a one-line counter.
+
+    ``enabled=None`` shows the bar only when stderr is a terminal.
+    """
+    if enabled is None:
+        enabled = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    if not enabled:
+        yield from items
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        yield from tqdm(items, total=total, desc=label, leave=False)
+        return
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    count = 0
+    width = 30
+    try:
+        for count, item in enumerate(items, 1):
+            yield item
+            if total:
+                done = int(width * count / total)
+                bar = "#" * done + "." * (width - done)
+                sys.stderr.write(f"\r{label} [{bar}] {count}/{total}")
+            else:
+                sys.stderr.write(f"\r{label} {count}")
+            sys.stderr.flush()
+    finally:
+        if count:
+            sys.stderr.write("\r" + " " * (len(label) + width + 24) + "\r")
+            sys.stderr.flush()

@@ -1,0 +1,348 @@
+"""Teaching figures (matplotlib): kernels, feature extraction, invariance, shapes.
+
+Every function returns a :class:`matplotlib.figure.Figure` and takes
+``lang="en"`` or ``"es"`` for every title and label. Figures are created
+without pyplot's global state (so a script, a server or a test can make
+thousands of them without leaking); in a notebook the returned figure
+displays itself. To draw into pyplot's current figure instead, pass
+``fig=plt.figure()`` (or ``ax=`` where offered) and call ``plt.show()``.
+
+Matplotlib is imported when a function is first called, never by
+``import ventanal``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._common import (
+    as_image,
+    as_kernel,
+    format_shape,
+    format_value,
+    op_label,
+    to_gray,
+)
+from .i18n import check_lang, text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["show_kernel", "show_extraction"]
+
+#: Colour map for activations and images (the course's ``magma``).
+SEQUENTIAL = "magma"
+#: Colour map for signed data (kernels, convolution outputs), centred on 0.
+DIVERGING = "RdBu_r"
+#: Colour map for kernels without negative weights (blur, box, gaussian).
+KERNEL_SEQUENTIAL = "Blues"
+
+TITLE_SIZE = 15
+LABEL_SIZE = 11
+
+
+def new_figure(figsize: Sequence[float], fig: Figure | None = None,
+               layout: str = "constrained") -> Figure:
+    """A new Figure (``layout`` engine), or ``fig`` (cleared) when given.
+
+    ``"compressed"`` suits grids of fixed-aspect images.
+    """
+    if fig is not None:
+        fig.clear()
+        return fig
+    if "IPython" in sys.modules:
+        # In a notebook, pyplot's import registers the inline display of figures.
+        import matplotlib.pyplot  # noqa: F401
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=tuple(figsize), layout=layout)
+
+
+def _signed_limits(array: np.ndarray) -> tuple[float, float]:
+    finite = array[np.isfinite(array)]
+    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    bound = bound or 1.0
+    return -bound, bound
+
+
+def _is_signed(array: np.ndarray) -> bool:
+    finite = array[np.isfinite(array)]
+    return bool(finite.size) and float(finite.min()) < 0
+
+
+def _text_colour(rgba: Sequence[float]) -> str:
+    """Black or white, whichever reads better on a cell of colour ``rgba``."""
+    r, g, b = rgba[:3]
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "black" if luminance > 0.5 else "white"
+
+
+def _bare_axes(ax: Axes) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+# ---------------------------------------------------------------------------
+# show_kernel
+# ---------------------------------------------------------------------------
+
+def show_kernel(kernel: Any, label: bool = True, digits: int | None = None,
+                text_size: float | None = None, *, cmap: str | None = None,
+                lang: str = "en", ax: Axes | None = None,
+                figsize: Sequence[float] | None = None) -> Figure:
+    """Heat map of a kernel with its values written in the cells.
+
+    Parameters
+    ----------
+    kernel : array_like or str
+        A 1-D or 2-D kernel, or a name of :func:`ventanal.data.kernel`
+        (``"bottom_sobel"``, ``"edge"``, ...).
+    label : bool, optional
+        Write each value in its cell (default True).
+    digits : int, optional
+        Round values to this many decimals (as the course's ``show_kernel``);
+        by default integers print as integers and others with 3 significant
+        digits.
+    text_size : float, optional
+        Font size of the values; by default it scales with the cell size.
+    cmap : str, optional
+        Colour map. Default: diverging ``"RdBu_r"`` centred on 0 when the
+        kernel has negative weights (so 0 is white and the sign is the hue),
+        sequential ``"Blues"`` otherwise.
+    lang : {"en", "es"}, optional
+        Language of the title.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes instead of a new figure.
+    figsize : (float, float), optional
+        Size of a new figure; by default about 0.9 inch per cell.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the plot; its axes' image holds the kernel.
+
+    Examples
+    --------
+    >>> from ventanal.viz import show_kernel
+    >>> fig = show_kernel([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
+    >>> ax = fig.axes[0]
+    >>> ax.get_title()
+    'Kernel 3×3'
+    >>> [t.get_text() for t in ax.texts][:3]
+    ['-1', '-2', '-1']
+    >>> show_kernel("blur", lang="es").axes[0].get_title()
+    'Kernel 3×3'
+    """
+    check_lang(lang)
+    values = as_kernel(kernel).astype(np.float64)
+    if values.ndim == 1:
+        values = values[None, :]
+    if values.ndim != 2:
+        raise ValueError(f"`kernel` must be 1-D or 2-D, got shape {values.shape}")
+    if digits is not None:
+        values = values.round(digits)
+    shape = np.shape(as_kernel(kernel))
+    rows, cols = values.shape
+
+    from matplotlib.colors import Normalize
+
+    if ax is None:
+        if figsize is None:
+            figsize = (max(2.6, 0.85 * cols + 0.5), max(2.4, 0.85 * rows + 0.8))
+        fig = new_figure(figsize)
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    if _is_signed(values):
+        lo, hi = _signed_limits(values)
+        cmap = cmap or DIVERGING
+    else:
+        finite = values[np.isfinite(values)]
+        lo, hi = 0.0, float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        cmap = cmap or KERNEL_SEQUENTIAL
+    norm = Normalize(vmin=lo, vmax=hi)
+    image = ax.imshow(values, cmap=cmap, norm=norm, interpolation="nearest")
+    ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="both", length=0)
+    _bare_axes(ax)
+    ax.set_title(text("title.kernel", lang, shape=format_shape(shape)),
+                 fontsize=TITLE_SIZE, fontweight="bold")
+    if label:
+        if text_size is None:
+            width_in = fig.get_size_inches()[0] * ax.get_position().width
+            cell_points = 72 * width_in / max(cols, 1)
+            longest = max(len(format_value(v, digits)) for v in values.ravel())
+            # A digit is about 0.6 em wide: fill 80% of the cell's width, 45% of its height.
+            text_size = float(np.clip(min(cell_points * 0.8 / (0.6 * max(longest, 2)),
+                                          cell_points * 0.45), 6, 28))
+        colormap = image.get_cmap()
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, format_value(v, digits), ha="center", va="center",
+                    fontsize=text_size, color=_text_colour(colormap(norm(v))))
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# show_extraction
+# ---------------------------------------------------------------------------
+
+_STAGES = ("input", "filter", "detect", "condense")
+
+
+def _stage_key(name: str) -> str:
+    key = str(name).strip().lower()
+    for stage in _STAGES:
+        if key in (stage, text(f"stage.{stage}", "es").lower()):
+            return stage
+    raise ValueError(f"`ops` entries must be among 'Input', 'Filter', 'Detect', 'Condense', "
+                     f"got {name!r}")
+
+
+def show_extraction(image: Any, kernel: Any, conv_stride: int = 1, conv_padding: str = "valid",
+                    activation: str | None = "relu", pool_size: int = 2, pool_stride: int = 2,
+                    pool_padding: str = "same", subplot_shape: tuple[int, int] = (1, 4),
+                    figsize: Sequence[float] = (14, 6),
+                    ops: Sequence[str] = ("Input", "Filter", "Detect", "Condense"),
+                    gamma: float = 1.0, *, cmap: str = SEQUENTIAL, lang: str = "en",
+                    fig: Figure | None = None) -> Figure:
+    """The four stages of feature extraction: Input, Filter, Detect, Condense.
+
+    The course's ``show_extraction`` (same arguments and defaults), with
+    each panel titled with its shape and captioned with its window.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; an RGB image is turned
+        into grayscale (BT.601 luma) first, as the kernel is 2-D. A 1-D
+        sequence is drawn as bars.
+    kernel : array_like or str
+        2-D kernel (1-D for a sequence), or a kernel name (``"bottom_sobel"``).
+    conv_stride, conv_padding, activation, pool_size, pool_stride, pool_padding
+        As in :func:`ventanal.extract` (the course's defaults).
+    subplot_shape : (int, int), optional
+        Grid of panels, default ``(1, 4)``.
+    figsize : (float, float), optional
+        Default ``(14, 6)``.
+    ops : sequence of str, optional
+        The panels to draw, among ``"Input"``, ``"Filter"``, ``"Detect"``,
+        ``"Condense"``.
+    gamma : float, optional
+        Display gamma of the Detect and Condense panels (the course's
+        ``tf.image.adjust_gamma``); 1 shows the values as computed.
+    cmap : str, optional
+        Sequential colour map of the input and the (non-negative)
+        activations; default ``"magma"`` (the course's). The Filter panel,
+        signed, uses the diverging ``"RdBu_r"`` centred on 0.
+    lang : {"en", "es"}, optional
+    fig : matplotlib.figure.Figure, optional
+        Draw into this figure (cleared first).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per panel; each axes' image holds the stage's array.
+
+    Examples
+    --------
+    The lesson's circle and the bottom Sobel kernel:
+
+    >>> import ventanal as vt
+    >>> from ventanal.viz import show_extraction
+    >>> image = vt.data.circle([64, 64], val=1.0, r_shrink=3)
+    >>> fig = show_extraction(image, "bottom_sobel")
+    >>> panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    >>> [ax.get_title() for ax in panels]
+    ['Input 64×64', 'Filter 62×62', 'Detect 62×62', 'Condense 31×31']
+    >>> bool((panels[3].images[0].get_array() == vt.extract(image, "bottom_sobel").condense).all())
+    True
+    >>> fig = show_extraction(image, "bottom_sobel", conv_stride=3, lang="es")
+    >>> fig.axes[-2].get_title()
+    'Condensar 11×11'
+    """
+    check_lang(lang)
+    from ..extract import extract
+
+    stages_wanted = [_stage_key(name) for name in ops]
+    rows, cols = (int(v) for v in subplot_shape)
+    if rows * cols < len(stages_wanted):
+        raise ValueError(f"`subplot_shape` {tuple(subplot_shape)} has room for {rows * cols} "
+                         f"panels, but `ops` asks for {len(stages_wanted)}")
+    w = as_kernel(kernel)
+    sequence = w.ndim == 1
+    if sequence:
+        x = np.asarray(image, dtype=np.float64)
+        if x.ndim != 1:
+            raise ValueError(f"a 1-D kernel needs a 1-D sequence, got `image` of shape "
+                             f"{x.shape}")
+    else:
+        x = to_gray(as_image(image))
+        if w.ndim != 2:
+            raise ValueError(f"`kernel` must be 2-D for an image, got shape {w.shape}")
+    stages = extract(x, w, conv_stride=conv_stride, conv_padding=conv_padding,
+                     activation=activation, pool_size=pool_size, pool_stride=pool_stride,
+                     pool_padding=pool_padding)
+    settings = stages.settings
+    n = 1 if sequence else 2
+    captions = {
+        "input": "",
+        "filter": op_label("conv", w.shape, settings["conv_stride"], conv_padding, lang),
+        "detect": text("op.activation", lang,
+                       name=activation if activation is not None else text("op.none", lang)),
+        "condense": op_label("max", settings["pool_size"][:n], settings["pool_stride"][:n],
+                             pool_padding, lang),
+    }
+
+    fig = new_figure(figsize, fig, layout="constrained" if sequence else "compressed")
+    from matplotlib.colors import Normalize
+
+    for index, stage in enumerate(stages_wanted):
+        ax = fig.add_subplot(rows, cols, index + 1)
+        values = np.asarray(stages[stage], dtype=np.float64)
+        if stage in ("detect", "condense") and gamma != 1.0:
+            values = np.power(np.clip(values, 0, None), gamma)
+        signed = _is_signed(values)
+        colour_map = DIVERGING if signed else cmap
+        norm = Normalize(*_signed_limits(values)) if signed else None
+        title = text("title.stage", lang, stage=text(f"stage.{stage}", lang),
+                     shape=format_shape(values.shape))
+        if sequence:
+            _draw_sequence(ax, values, signed)
+            ax.set_xlabel(captions[stage], fontsize=LABEL_SIZE)
+        else:
+            artist = ax.imshow(values, cmap=colour_map, norm=norm, interpolation="nearest")
+            _bare_axes(ax)
+            colorbar = fig.colorbar(artist, ax=ax, location="bottom", shrink=0.8, aspect=25,
+                                    pad=0.02)
+            colorbar.ax.tick_params(labelsize=9)
+            colorbar.set_label(captions[stage], fontsize=LABEL_SIZE)
+        ax.set_title(title, fontsize=TITLE_SIZE, fontweight="bold")
+    fig.suptitle(text("title.extraction", lang), fontsize=TITLE_SIZE + 2)
+    fig.ventanal_data = stages  # type: ignore[attr-defined]
+    return fig
+
+
+def _draw_sequence(ax: Axes, values: np.ndarray, signed: bool) -> None:
+    positions = np.arange(values.size)
+    colours = np.where(values < 0, "#2166ac", "#b2182b") if signed else "#b2182b"
+    ax.bar(positions, values, color=colours, width=0.8)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(positions)
+    for position, value in zip(positions, values, strict=True):
+        ax.annotate(format_value(value), (position, value), ha="center",
+                    va="bottom" if value >= 0 else "top", fontsize=9,
+                    xytext=(0, 2 if value >= 0 else -2), textcoords="offset points")
+    ax.margins(y=0.2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+

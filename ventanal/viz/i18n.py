@@ -1,0 +1,234 @@
+"""English and Spanish text of every figure, animation and command-line table.
+
+One catalogue, :data:`MESSAGES`, maps a key to its text in each language;
+:func:`text` picks one and fills its ``{placeholders}``. A test checks that
+every key has every language, so a label can never be left untranslated.
+
+Examples
+--------
+>>> from ventanal.viz.i18n import text
+>>> text("stage.condense", "es")
+'Condensar'
+>>> text("title.kernel", "en", shape="3×3")
+'Kernel 3×3'
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGUAGES", "MESSAGES", "check_lang", "text"]
+
+#: Languages every message is written in.
+LANGUAGES: tuple[str, ...] = ("en", "es")
+
+#: key -> {language: text}. Placeholders use :meth:`str.format` syntax.
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- the four stages of feature extraction (the lesson's words) ----------------
+    "stage.input": {"en": "Input", "es": "Entrada"},
+    "stage.filter": {"en": "Filter", "es": "Filtrar"},
+    "stage.detect": {"en": "Detect", "es": "Detectar"},
+    "stage.condense": {"en": "Condense", "es": "Condensar"},
+    "stage.kernel": {"en": "Kernel", "es": "Kernel"},
+    # -- operations, as captions ---------------------------------------------------
+    "op.conv": {"en": "convolution {window}, stride {stride}, {padding}",
+                "es": "convolución {window}, paso {stride}, {padding}"},
+    "op.conv_dilated": {"en": "convolution {window}, stride {stride}, dilation {dilation}, "
+                              "{padding}",
+                        "es": "convolución {window}, paso {stride}, dilatación {dilation}, "
+                              "{padding}"},
+    "op.max": {"en": "max pooling {window}, stride {stride}, {padding}",
+               "es": "max pooling {window}, paso {stride}, {padding}"},
+    "op.avg": {"en": "average pooling {window}, stride {stride}, {padding}",
+               "es": "average pooling {window}, paso {stride}, {padding}"},
+    "op.max_dilated": {"en": "max pooling {window}, stride {stride}, dilation {dilation}, "
+                             "{padding}",
+                       "es": "max pooling {window}, paso {stride}, dilatación {dilation}, "
+                             "{padding}"},
+    "op.avg_dilated": {"en": "average pooling {window}, stride {stride}, dilation {dilation}, "
+                             "{padding}",
+                       "es": "average pooling {window}, paso {stride}, dilatación {dilation}, "
+                             "{padding}"},
+    "op.activation": {"en": "activation: {name}", "es": "activación: {name}"},
+    "op.none": {"en": "none (identity)", "es": "ninguna (identidad)"},
+    "padding.valid": {"en": "padding 'valid'", "es": "relleno 'valid'"},
+    "padding.same": {"en": "padding 'same'", "es": "relleno 'same'"},
+    "padding.full": {"en": "padding 'full'", "es": "relleno 'full'"},
+    "padding.causal": {"en": "padding 'causal'", "es": "relleno 'causal'"},
+    "padding.explicit": {"en": "padding {pads}", "es": "relleno {pads}"},
+    # -- show_kernel ---------------------------------------------------------------
+    "title.kernel": {"en": "Kernel {shape}", "es": "Kernel {shape}"},
+    # -- show_extraction -----------------------------------------------------------
+    "title.stage": {"en": "{stage} {shape}", "es": "{stage} {shape}"},
+    "title.extraction": {"en": "Feature extraction: filter → detect → condense",
+                         "es": "Extracción de características: filtrar → detectar → condensar"},
+    # -- show_invariance -----------------------------------------------------------
+    "inv.original": {"en": "Feature map {shape}", "es": "Mapa de características {shape}"},
+    "inv.after": {"en": "After {count} pooling {shape}",
+                  "es": "Tras {count} pooling {shape}"},
+    "inv.after_plural": {"en": "After {count} poolings {shape}",
+                         "es": "Tras {count} poolings {shape}"},
+    "inv.dots_title": {"en": "Repeated max pooling: two dots become one",
+                       "es": "Max pooling repetido: dos puntos se vuelven uno"},
+    "inv.experiment_title": {"en": "Measured invariance: {image} shifted by 0..{max_shift} "
+                                   "pixels",
+                             "es": "Invariancia medida: {image} desplazada 0..{max_shift} "
+                                   "píxeles"},
+    "inv.xlabel": {"en": "horizontal shift (pixels)", "es": "desplazamiento horizontal (píxeles)"},
+    "inv.ylabel": {"en": "outputs identical to the unshifted image",
+                   "es": "salidas idénticas a las de la imagen sin desplazar"},
+    "inv.legend_zero": {"en": "no pooling (the feature map itself)",
+                        "es": "sin pooling (el propio mapa)"},
+    "inv.legend": {"en": "{count} × {op} → {shape}", "es": "{count} × {op} → {shape}"},
+    "inv.legend_title": {"en": "pooled", "es": "agrupado"},
+    "inv.feature_map": {"en": "ReLU({kernel} ∗ image)", "es": "ReLU({kernel} ∗ imagen)"},
+    "inv.dots_labels": {"en": "dots at columns {x} and {y}",
+                        "es": "puntos en las columnas {x} y {y}"},
+    # -- show_receptive_field ------------------------------------------------------
+    "rf.title": {"en": "Receptive field of output unit {unit} of {layer}",
+                 "es": "Campo receptivo de la unidad de salida {unit} de {layer}"},
+    "rf.panel": {"en": "{layer} → {shape}", "es": "{layer} → {shape}"},
+    "rf.field": {"en": "field {size}, jump {jump}", "es": "campo {size}, salto {jump}"},
+    "rf.input": {"en": "Input {shape}", "es": "Entrada {shape}"},
+    "rf.padding_note": {"en": "dashed: part of the field in the padding",
+                        "es": "discontinuo: parte del campo en el relleno"},
+    # -- receptive-field table -----------------------------------------------------
+    "table.layer": {"en": "layer", "es": "capa"},
+    "table.output_shape": {"en": "output shape", "es": "forma de salida"},
+    "table.size": {"en": "field size", "es": "tamaño del campo"},
+    "table.jump": {"en": "jump", "es": "salto"},
+    "table.start": {"en": "start", "es": "inicio"},
+    "table.input": {"en": "input", "es": "entrada"},
+    # -- show_shapes ---------------------------------------------------------------
+    "shapes.title": {"en": "Output size of a {window} window, stride {stride}, on {shape}",
+                     "es": "Tamaño de salida de una ventana {window}, paso {stride}, sobre "
+                           "{shape}"},
+    "shapes.axis": {"en": "axis {axis}: n = {n} cells, window k = {k}, stride s = {s}{dil}",
+                    "es": "eje {axis}: n = {n} celdas, ventana k = {k}, paso s = {s}{dil}"},
+    "shapes.dilation": {"en": ", dilation d = {d} (span {e})",
+                        "es": ", dilatación d = {d} (alcance {e})"},
+    "shapes.framework": {"en": "framework", "es": "marco"},
+    "shapes.call": {"en": "call", "es": "llamada"},
+    "shapes.output": {"en": "output", "es": "salida"},
+    "shapes.pads": {"en": "padding (before, after)", "es": "relleno (antes, después)"},
+    "shapes.why": {"en": "why", "es": "por qué"},
+    "shapes.tf": {"en": "TensorFlow / Keras", "es": "TensorFlow / Keras"},
+    "shapes.torch_floor": {"en": "PyTorch (floor)", "es": "PyTorch (piso)"},
+    "shapes.torch_ceil": {"en": "PyTorch (ceil_mode)", "es": "PyTorch (ceil_mode)"},
+    "shapes.numpy": {"en": "NumPy view", "es": "Vista NumPy"},
+    "shapes.why_same": {"en": "ceil({n} / {s}) = ceil({ratio}) = {o}; the window then needs "
+                              "({o}−1)·{s} + {e} − {n} = {total} padded cell(s): {lo} before, "
+                              "{hi} after",
+                        "es": "techo({n} / {s}) = techo({ratio}) = {o}; la ventana necesita "
+                              "({o}−1)·{s} + {e} − {n} = {total} celda(s) de relleno: {lo} "
+                              "antes, {hi} después"},
+    "shapes.why_floor": {"en": "floor(({n} + {pads} − {e}) / {s}) + 1 = floor({ratio}) + 1 = {o}",
+                         "es": "piso(({n} + {pads} − {e}) / {s}) + 1 = piso({ratio}) + 1 = {o}"},
+    "shapes.why_ceil": {"en": "ceil(({n} + {pads} − {e}) / {s}) + 1 = ceil({ratio}) + 1 = {o}",
+                        "es": "techo(({n} + {pads} − {e}) / {s}) + 1 = techo({ratio}) + 1 = {o}"},
+    "shapes.why_ceil_dropped": {"en": "ceil({ratio}) + 1 = {o_raw}, minus the last window, "
+                                      "which would start in the padding: {o}",
+                                "es": "techo({ratio}) + 1 = {o_raw}, menos la última ventana, "
+                                      "que empezaría en el relleno: {o}"},
+    "shapes.why_full": {"en": "{e}−1 = {pad} zeros on each side: floor(({n} + {pads} − {e}) / "
+                              "{s}) + 1 = {o}",
+                        "es": "{e}−1 = {pad} ceros a cada lado: piso(({n} + {pads} − {e}) / "
+                              "{s}) + 1 = {o}"},
+    "shapes.why_numpy": {"en": "sliding_window_view gives {n} − {e} + 1 = {windows} windows "
+                               "(never pads); [::{s}] keeps every {s}th: ceil({windows} / {s}) "
+                               "= {o}",
+                         "es": "sliding_window_view da {n} − {e} + 1 = {windows} ventanas "
+                               "(nunca rellena); [::{s}] toma una de cada {s}: techo({windows} / "
+                               "{s}) = {o}"},
+    "shapes.numpy_na": {"en": "not available: a view cannot pad (VALID only)",
+                        "es": "no disponible: una vista no puede rellenar (solo VALID)"},
+    "shapes.unread": {"en": "{count} cell(s) never read", "es": "{count} celda(s) nunca leída(s)"},
+    "shapes.last_window": {"en": "last window", "es": "última ventana"},
+    "shapes.legend_cell": {"en": "input cell", "es": "celda de entrada"},
+    "shapes.legend_pad": {"en": "padding", "es": "relleno"},
+    "shapes.legend_unread": {"en": "never read", "es": "nunca leída"},
+    "shapes.legend_window": {"en": "last windows", "es": "últimas ventanas"},
+    "shapes.tail": {"en": "end of the axis: cells {first}…{last}",
+                    "es": "final del eje: celdas {first}…{last}"},
+    "shapes.whole": {"en": "the whole axis: cells 0…{last}",
+                     "es": "el eje completo: celdas 0…{last}"},
+    "shapes.chosen": {"en": "◀ your padding", "es": "◀ tu relleno"},
+    "shapes.error": {"en": "error: {reason}", "es": "error: {reason}"},
+    # -- show_feature_maps ---------------------------------------------------------
+    "fm.title": {"en": "Feature maps of {layer}: {shape}",
+                 "es": "Mapas de características de {layer}: {shape}"},
+    "fm.map": {"en": "map {index}", "es": "mapa {index}"},
+    "fm.more": {"en": "showing {shown} of {total} maps",
+                "es": "se muestran {shown} de {total} mapas"},
+    # -- animations ----------------------------------------------------------------
+    "anim.input": {"en": "input {shape}", "es": "entrada {shape}"},
+    "anim.output": {"en": "output {shape}", "es": "salida {shape}"},
+    "anim.kernel": {"en": "kernel {shape}", "es": "kernel {shape}"},
+    "anim.window": {"en": "window {shape}", "es": "ventana {shape}"},
+    "anim.padding": {"en": "grey: padding", "es": "gris: relleno"},
+    "anim.padding_ignored": {"en": "grey: padding (ignored by max)",
+                             "es": "gris: relleno (max lo ignora)"},
+    "anim.padding_avg": {"en": "grey: padding (not counted in the mean)",
+                         "es": "gris: relleno (no cuenta en la media)"},
+    "anim.step": {"en": "step {step}/{total}", "es": "paso {step}/{total}"},
+    "anim.done": {"en": "done: {shape} outputs", "es": "listo: {shape} salidas"},
+    "anim.unread": {"en": "light numbers: cells never read", "es": "números claros: celdas nunca "
+                                                                   "leídas"},
+    "anim.mean": {"en": "mean", "es": "media"},
+    "anim.max_of": {"en": "max of the window", "es": "máximo de la ventana"},
+    "anim.mean_of": {"en": "mean of the window", "es": "media de la ventana"},
+    "anim.sum_of": {"en": "sum of window × kernel", "es": "suma de ventana × kernel"},
+    # -- command line --------------------------------------------------------------
+    "cli.wrote": {"en": "wrote {path}", "es": "escrito {path}"},
+    "cli.stage_shape": {"en": "{stage:<10} {shape}", "es": "{stage:<10} {shape}"},
+    "cli.kernels_header": {"en": "Built-in kernels (use with --kernel NAME):",
+                           "es": "Kernels incluidos (úsalos con --kernel NOMBRE):"},
+    "cli.frames": {"en": "{frames} frames, {width}×{height} px", "es": "{frames} fotogramas, "
+                                                                      "{width}×{height} px"},
+    "cli.rendering": {"en": "rendering", "es": "dibujando"},
+    "cli.measuring": {"en": "measuring", "es": "midiendo"},
+    "cli.invariance_row": {"en": "shift {shift}: {values}",
+                           "es": "desplazamiento {shift}: {values}"},
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported language, else raise ValueError.
+
+    Examples
+    --------
+    >>> check_lang("es")
+    'es'
+    >>> check_lang("fr")
+    Traceback (most recent call last):
+    ...
+    ValueError: `lang` must be one of 'en', 'es', got 'fr'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"`lang` must be one of {', '.join(map(repr, LANGUAGES))}, got {lang!r}")
+    return lang
+
+
+def text(key: str, lang: str = "en", **values: object) -> str:
+    """The message ``key`` in language ``lang``, with ``values`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`MESSAGES`.
+    lang : {"en", "es"}
+        Language.
+    **values
+        Values for the message's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> text("stage.input", "es")
+    'Entrada'
+    >>> text("anim.step", "en", step=3, total=9)
+    'step 3/9'
+    """
+    message = MESSAGES[key][check_lang(lang)]
+    return message.format(**values) if values else message
