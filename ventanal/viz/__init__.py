@@ -9,6 +9,6 @@ Figures: :func:`show_kernel`, :func:`show_extraction`.
 """
 
 from .animate import CASES, Animation, animate, animate_case
-from .figures import show_extraction, show_kernel
+from .figures import show_extraction, show_kernel, show_shapes
 
-__all__ = ["show_kernel", "show_extraction", "animate", "animate_case", "Animation", "CASES"]
+__all__ = ["show_kernel", "show_extraction", "show_shapes", "animate", "animate_case", "Animation", "CASES"]

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import geometry
 from ._common import (
     as_image,
     as_kernel,
     format_shape,
+    format_tuple,
     format_value,
     op_label,
     to_gray,
@@ -346,3 +348,213 @@ def _draw_sequence(ax: Axes, values: np.ndarray, signed: bool) -> None:
         ax.spines[side].set_visible(False)
 
 
+
+
+# ---------------------------------------------------------------------------
+# show_shapes
+# ---------------------------------------------------------------------------
+
+_WINDOW_COLOURS = ("#3182bd", "#31a354", "#756bb1")
+_GHOST = "#d62728"
+_UNREAD = "#fcbba1"
+_PAD_FACE = "#e0e0e0"
+
+
+def show_shapes(input_shape: Any = (397, 397), window: Any = 2, strides: Any = 2,
+                padding: Any = "same", dilations: Any = 1, *, lang: str = "en",
+                fig: Figure | None = None, figsize: Sequence[float] | None = None) -> Figure:
+    """Output size and padding under TensorFlow/Keras, PyTorch and NumPy, with the reasons.
+
+    For every distinct spatial axis, one row per convention: TensorFlow /
+    Keras ``padding="same"`` and ``"valid"`` (plus ventanal's row for any
+    other ``padding``), PyTorch with ``ceil_mode=False`` and ``True``, and
+    NumPy's ``sliding_window_view(x, k)[::s]``. Each row gives the output
+    size, the padding per side, the arithmetic behind them ("why 199 and
+    not 200"), and a drawing of the end of the axis with its last windows
+    and the window that does not fit.
+
+    Parameters
+    ----------
+    input_shape : int or sequence of int, optional
+        Spatial shape, default the lesson's ``(397, 397)``.
+    window, strides, dilations : int or sequence of int, optional
+        The window; default the lesson's 2×2 pooling with stride 2.
+    padding : str, int or sequence, optional
+        The padding asked for (its row is marked), default ``"same"``.
+        PyTorch's rows use it when it is an int (symmetric), else 0.
+    lang : {"en", "es"}, optional
+    fig : matplotlib.figure.Figure, optional
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    NumPy's ``sliding_window_view`` never pads: it gives every VALID
+    window at stride 1, and slicing with ``[::s]`` keeps one in ``s``, so
+    it always matches ``padding="valid"``; for "same" you must ``np.pad``
+    first, with :func:`ventanal.padding_amounts`. Convolutions follow the
+    same rules (PyTorch's ``ceil_mode`` exists for pooling only).
+
+    Examples
+    --------
+    >>> from ventanal.viz import show_shapes
+    >>> fig = show_shapes((397, 397), 2, 2, "same")
+    >>> fig.texts[0].get_text()
+    'Output size of a 2×2 window, stride 2, on 397×397'
+    >>> "199" in [t.get_text() for ax in fig.axes for t in ax.texts]
+    True
+    """
+    from .tables import shape_table
+
+    check_lang(lang)
+    shape = geometry.normalize_tuple(input_shape, len(np.atleast_1d(input_shape)),
+                                     "input_shape")
+    n_axes = len(shape)
+    windows = geometry.normalize_tuple(window, n_axes, "window")
+    steps = geometry.normalize_tuple(strides, n_axes, "strides")
+    dilation = geometry.normalize_tuple(dilations, n_axes, "dilations")
+    pads = geometry.normalize_padding(padding, n_axes)
+    per_axis = []
+    for axis in range(n_axes):
+        pad = pads if isinstance(pads, str) else pads[axis]
+        params = (shape[axis], windows[axis], steps[axis], pad, dilation[axis])
+        if params not in [p for p, _ in per_axis]:
+            per_axis.append((params, axis))
+    tables = [(axis, params, shape_table(params[0], params[1], params[2],
+                                         params[3] if isinstance(params[3], str)
+                                         else tuple(params[3]), params[4], lang))
+              for params, axis in per_axis]
+    n_rows = sum(len(rows) for _, _, rows in tables) + 0.45 * len(tables)
+    if figsize is None:
+        figsize = (15, 1.3 * n_rows + 1.2)
+    fig = new_figure(figsize, fig)
+    fig.set_layout_engine("none")
+    title = text("shapes.title", lang, window=format_shape(windows), stride=format_tuple(steps),
+                 shape=format_shape(shape))
+    fig.text(0.5, 0.985, title, ha="center", va="top", fontsize=TITLE_SIZE + 1,
+             fontweight="bold")
+    top, bottom = 1 - 0.6 / figsize[1], 0.5 / figsize[1]
+    height = (top - bottom) / n_rows
+    y = top
+    for axis, (n, k, s, _pad, d), rows in tables:
+        e = d * (k - 1) + 1
+        dil = text("shapes.dilation", lang, d=d, e=e) if d > 1 else ""
+        header = text("shapes.axis", lang, axis=axis if len(tables) > 1 or n_axes == 1
+                      else ", ".join(map(str, range(n_axes))), n=n, k=k, s=s, dil=dil)
+        fig.text(0.01, y - height * 0.22, header, fontsize=LABEL_SIZE + 1, style="italic",
+                 va="center")
+        y -= 0.45 * height
+        for row in rows:
+            text_ax = fig.add_axes((0.01, y - height, 0.56, height * 0.98))
+            strip_ax = fig.add_axes((0.58, y - height + height * 0.08, 0.41, height * 0.86))
+            _shape_row_text(text_ax, row, lang)
+            _shape_row_strip(strip_ax, row, n, e, lang)
+            y -= height
+    _shape_legend(fig, lang)
+    fig.ventanal_data = tables  # type: ignore[attr-defined]
+    return fig
+
+
+def _wrap(message: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(message, width))
+
+
+def _shape_row_text(ax: Axes, row: Any, lang: str) -> None:
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    weight = "bold"
+    ax.text(0.0, 0.86, row.framework, fontsize=LABEL_SIZE + 1, fontweight=weight, va="center")
+    ax.text(0.25, 0.86, row.call, fontsize=LABEL_SIZE - 0.5, family="monospace", va="center")
+    if row.output is not None:
+        ax.text(0.0, 0.42, str(row.output), fontsize=22, fontweight="bold", va="center",
+                color="#08519c" if row.chosen else "black")
+        ax.text(0.0, 0.08, text("shapes.pads_value", lang, pads=row.padding),
+                fontsize=LABEL_SIZE - 1, va="center", color="#555555")
+    if row.chosen:
+        ax.text(0.0, 1.08, text("shapes.chosen", lang).replace("◀ ", ""), fontsize=9,
+                color="#08519c", va="center", fontweight="bold")
+    ax.text(0.1, 0.42, _wrap(row.reason, 108), fontsize=LABEL_SIZE - 1.5, va="center",
+            color="#333333", linespacing=1.25)
+
+
+def _shape_row_strip(ax: Axes, row: Any, n: int, e: int, lang: str) -> None:
+    from matplotlib.patches import FancyBboxPatch, Rectangle
+
+    ax.set_axis_off()
+    axis = row.axis
+    if axis is None:
+        return
+    lo, hi = axis.pad_before, axis.pad_after
+    right = max(n - 1 + hi, n - 1 + max(axis.read_after, 0))
+    ghost_start = axis.output * axis.stride - lo
+    ghost_end = ghost_start + e - 1
+    shown_cells = 9
+    if n + lo + 6 <= 16:
+        first = -lo
+    else:
+        first = max(-lo, min(n - shown_cells, right - shown_cells - 3))
+    last = max(right, ghost_end)
+    taps = axis.taps()
+    read = np.zeros(n, dtype=bool)
+    inside = taps[(taps >= 0) & (taps < n)]
+    read[inside] = True
+    for cell in range(first, last + 1):
+        if 0 <= cell < n:
+            face = "white" if read[cell] else _UNREAD
+            ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor=face, edgecolor="#777777"))
+            ax.text(cell + 0.5, -0.35, str(cell), ha="center", va="center", fontsize=7.5,
+                    color="#555555")
+        elif -lo <= cell <= n - 1 + hi:
+            ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor=_PAD_FACE, edgecolor="#999999",
+                                   hatch="///", linewidth=0.8))
+        else:
+            ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor="none", edgecolor="#bbbbbb",
+                                   linestyle=":", linewidth=0.8))
+    if first > -lo:
+        ax.text(first - 0.6, 0.5, "…", ha="center", va="center", fontsize=14)
+    # The last windows (up to three), then the one that does not fit.
+    shown = range(max(0, axis.output - 3), axis.output)
+    for level, index in enumerate(shown):
+        start = int(taps[index][0])
+        if start + e - 1 < first:
+            continue
+        colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
+        y = 1.25 + 0.55 * (level % 3)
+        ax.add_patch(FancyBboxPatch((max(start, first - 0.4) + 0.08, y), e - 0.16, 0.38,
+                                    boxstyle="round,pad=0,rounding_size=0.15",
+                                    facecolor=colour, alpha=0.85, edgecolor="none"))
+        for tap in taps[index]:
+            ax.plot(tap + 0.5, y + 0.19, "o", color="white", markersize=3)
+        ax.text(start + e - 0.05, y + 0.19, f" {index + 1}", ha="left", va="center",
+                fontsize=8.5, color=colour, fontweight="bold")
+    y = 1.25 + 0.55 * 3
+    ax.add_patch(FancyBboxPatch((ghost_start + 0.08, y), e - 0.16, 0.38,
+                                boxstyle="round,pad=0,rounding_size=0.15", facecolor="none",
+                                edgecolor=_GHOST, linestyle="--", linewidth=1.3))
+    ax.text(ghost_start + e - 0.05, y + 0.19, f" {axis.output + 1} ✗", ha="left",
+            va="center", fontsize=8.5, color=_GHOST, fontweight="bold")
+    ax.set_xlim(first - 1.2, max(last + 2.5, first + 13))
+    ax.set_ylim(-0.7, 3.3)
+    ax.set_aspect("equal", anchor="W")
+
+
+def _shape_legend(fig: Figure, lang: str) -> None:
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor="white", edgecolor="#777777", label=text("shapes.legend_cell", lang)),
+        Patch(facecolor=_PAD_FACE, edgecolor="#999999", hatch="///",
+              label=text("shapes.legend_pad", lang)),
+        Patch(facecolor=_UNREAD, edgecolor="#777777", label=text("shapes.legend_unread", lang)),
+        Patch(facecolor=_WINDOW_COLOURS[0], label=text("shapes.legend_window", lang)),
+        Patch(facecolor="none", edgecolor=_GHOST, linestyle="--",
+              label=text("shapes.legend_ghost", lang)),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
+               fontsize=LABEL_SIZE - 1)

@@ -109,17 +109,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shapes.call": {"en": "call", "es": "llamada"},
     "shapes.output": {"en": "output", "es": "salida"},
     "shapes.pads": {"en": "padding (before, after)", "es": "relleno (antes, después)"},
+    "shapes.pads_value": {"en": "padding {pads}", "es": "relleno {pads}"},
     "shapes.why": {"en": "why", "es": "por qué"},
     "shapes.tf": {"en": "TensorFlow / Keras", "es": "TensorFlow / Keras"},
     "shapes.torch_floor": {"en": "PyTorch (floor)", "es": "PyTorch (piso)"},
     "shapes.torch_ceil": {"en": "PyTorch (ceil_mode)", "es": "PyTorch (ceil_mode)"},
     "shapes.numpy": {"en": "NumPy view", "es": "Vista NumPy"},
-    "shapes.why_same": {"en": "ceil({n} / {s}) = ceil({ratio}) = {o}; the window then needs "
-                              "({o}−1)·{s} + {e} − {n} = {total} padded cell(s): {lo} before, "
-                              "{hi} after",
-                        "es": "techo({n} / {s}) = techo({ratio}) = {o}; la ventana necesita "
-                              "({o}−1)·{s} + {e} − {n} = {total} celda(s) de relleno: {lo} "
-                              "antes, {hi} después"},
+    "shapes.why_same": {"en": "ceil({n} / {s}) = ceil({ratio}) = {o}; the windows then need "
+                              "max(0, ({o}−1)·{s} + {e} − {n}) = {total} padded cell(s): {lo} "
+                              "before, {hi} after",
+                        "es": "techo({n} / {s}) = techo({ratio}) = {o}; las ventanas necesitan "
+                              "máx(0, ({o}−1)·{s} + {e} − {n}) = {total} celda(s) de relleno: "
+                              "{lo} antes, {hi} después"},
     "shapes.why_floor": {"en": "floor(({n} + {pads} − {e}) / {s}) + 1 = floor({ratio}) + 1 = {o}",
                          "es": "piso(({n} + {pads} − {e}) / {s}) + 1 = piso({ratio}) + 1 = {o}"},
     "shapes.why_ceil": {"en": "ceil(({n} + {pads} − {e}) / {s}) + 1 = ceil({ratio}) + 1 = {o}",
@@ -133,11 +134,23 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "es": "{e}−1 = {pad} ceros a cada lado: piso(({n} + {pads} − {e}) / "
                               "{s}) + 1 = {o}"},
     "shapes.why_numpy": {"en": "sliding_window_view gives {n} − {e} + 1 = {windows} windows "
-                               "(never pads); [::{s}] keeps every {s}th: ceil({windows} / {s}) "
+                               "(never pads); [::{s}] keeps one in {s}: ceil({windows} / {s}) "
                                "= {o}",
                          "es": "sliding_window_view da {n} − {e} + 1 = {windows} ventanas "
                                "(nunca rellena); [::{s}] toma una de cada {s}: techo({windows} / "
                                "{s}) = {o}"},
+    "shapes.not_more": {"en": "not {next}: window {next} would cover cells {start}…{end}, past "
+                              "the last cell with padding ({last})",
+                        "es": "no {next}: la ventana {next} cubriría las celdas {start}…{end}, "
+                              "más allá de la última celda con relleno ({last})"},
+    "shapes.not_more_plain": {"en": "not {next}: window {next} would cover cells {start}…{end}, "
+                                    "past the last cell ({last})",
+                              "es": "no {next}: la ventana {next} cubriría las celdas "
+                                    "{start}…{end}, más allá de la última celda ({last})"},
+    "shapes.sticks_out": {"en": "the last window sticks out {count} cell(s) past the end "
+                                "(max ignores them)",
+                          "es": "la última ventana sobresale {count} celda(s) del final "
+                                "(max las ignora)"},
     "shapes.numpy_na": {"en": "not available: a view cannot pad (VALID only)",
                         "es": "no disponible: una vista no puede rellenar (solo VALID)"},
     "shapes.unread": {"en": "{count} cell(s) never read", "es": "{count} celda(s) nunca leída(s)"},
@@ -145,7 +158,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shapes.legend_cell": {"en": "input cell", "es": "celda de entrada"},
     "shapes.legend_pad": {"en": "padding", "es": "relleno"},
     "shapes.legend_unread": {"en": "never read", "es": "nunca leída"},
-    "shapes.legend_window": {"en": "last windows", "es": "últimas ventanas"},
+    "shapes.legend_window": {"en": "last windows (numbered)",
+                             "es": "últimas ventanas (numeradas)"},
+    "shapes.legend_ghost": {"en": "the next window, which does not fit",
+                            "es": "la ventana siguiente, que no cabe"},
     "shapes.tail": {"en": "end of the axis: cells {first}…{last}",
                     "es": "final del eje: celdas {first}…{last}"},
     "shapes.whole": {"en": "the whole axis: cells 0…{last}",
