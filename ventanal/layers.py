@@ -1405,9 +1405,10 @@ def receptive_field(model_or_layers, input_shape=None) -> ReceptiveFieldTable:
     ----------
     model_or_layers : Sequential or sequence of layers
     input_shape : tuple of int, optional
-        Shape of the model's input, with or without the batch axis (e.g.
-        ``(32, 32, 1)`` or ``(None, 32, 32, 1)``). Needed unless the model is
-        built, because SAME padding's offsets depend on the input size.
+        Shape of one input sample, as Keras's ``input_shape`` (e.g.
+        ``(32, 32, 1)``); a shape with the batch axis (``(None, 32, 32, 1)``)
+        works too. Needed unless the model is built, because SAME padding's
+        offsets depend on the input size.
 
     Returns
     -------
@@ -1434,7 +1435,11 @@ def receptive_field(model_or_layers, input_shape=None) -> ReceptiveFieldTable:
     (semantics.md §6.1, computed by :func:`ventanal.geometry.receptive_field_step`).
     Pooling enters exactly like convolution; element-wise layers (ReLU,
     activations, Dense on the channel axis) change nothing; a global pooling
-    or a ``Flatten`` sees the whole input (a window as large as its input).
+    sees the whole input (a window as large as its input, tiling it, so its
+    jump is the previous jump times the input size). ``Flatten`` gets the
+    same record, the field of its whole output vector: its features are no
+    longer on a grid, and a ``Dense`` after it mixes them all (each feature
+    alone still sees what the unit it came from saw).
 
     **Why the field grows less than "doubling" suggests.** Three 3x3
     convolutions see 7x7 pixels; a 2x2 pooling with stride 2 after them
@@ -1591,12 +1596,20 @@ class Sequential:
                 return None
         return None
 
-    def _full_shape(self, input_shape) -> Shape:
+    def _full_shape(self, input_shape, *, batch_by_default: bool = True) -> Shape:
+        """The shape with its batch axis.
+
+        A shape one shorter than the rank the model expects is one sample. When
+        the rank is unknown (a model starting with Flatten or Dense), a leading
+        None marks a batch axis, and otherwise ``batch_by_default`` decides.
+        """
         shape = _shape(input_shape)
         expected = self._expected_rank
-        if expected is not None and len(shape) == expected - 1:
-            shape = (None,) + shape
-        return shape
+        if expected is not None:
+            missing = len(shape) == expected - 1
+        else:
+            missing = not batch_by_default and (not shape or shape[0] is not None)
+        return (None,) + shape if missing else shape
 
     def _shapes(self, input_shape: Shape) -> list[Shape]:
         """Output shape of every layer."""
@@ -1763,7 +1776,7 @@ class Sequential:
                                  f"output shapes depend on the input size")
             shape = self.input_shape
         else:
-            shape = self._full_shape(input_shape)
+            shape = self._full_shape(input_shape, batch_by_default=False)
         model_input = shape
         if not self.layers:
             return ReceptiveFieldTable((), shape)
