@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import geometry
+from ..ops import max_pool, pool
 from ._common import (
     as_image,
     as_kernel,
@@ -558,3 +559,414 @@ def _shape_legend(fig: Figure, lang: str) -> None:
     ]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
                fontsize=LABEL_SIZE - 1)
+
+
+# ---------------------------------------------------------------------------
+# show_invariance
+# ---------------------------------------------------------------------------
+
+def _pixel_grid(ax: Axes, shape: Sequence[int], colour: str = "#444444") -> None:
+    """Thin lines between the pixels of a small image, so they can be counted."""
+    rows, cols = shape[:2]
+    if max(rows, cols) > 32:
+        return
+    ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color=colour, linewidth=0.5)
+    ax.tick_params(which="both", length=0)
+
+
+def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8,
+                    repeats: int = 3, pool_size: int = 2, pool_stride: int = 2,
+                    pool_padding: str = "same", dots: Any = None, image_label: str | None = None,
+                    result: Any = None, lang: str = "en", fig: Figure | None = None,
+                    figsize: Sequence[float] = (14, 8.5)) -> Figure:
+    """Translation invariance of max pooling: the lesson's two dots, then a measurement.
+
+    Top row: the lesson's feature map with two dots (``vt.data.two_dots``),
+    max-pooled again and again until the dots become one. Bottom: an image
+    shifted by 0..``max_shift`` pixels and max-pooled ``r`` times (or first
+    turned into a feature map ``relu(conv(image, kernel))``); the curves
+    give the fraction of outputs identical to those of the unshifted image
+    (see :func:`ventanal.viz.tables.invariance_experiment`).
+
+    Parameters
+    ----------
+    image : array_like, optional
+        Image of the experiment; default the ``camera`` sample photo.
+    kernel : array_like, str or None, optional
+        If given (e.g. ``"bottom_sobel"``), pool the feature map
+        ``relu(conv(image, kernel))`` instead of the image itself (default).
+    max_shift, repeats : int, optional
+        Shifts 0..max_shift pixels; 1..repeats poolings (defaults 8 and 3).
+    pool_size, pool_stride, pool_padding : optional
+        The pooling (default the lesson's 2, 2, ``"same"``).
+    dots : array_like, optional
+        The top row's feature map; default ``two_dots((16, 16))``.
+    image_label : str, optional
+        Name of the image in the title.
+    result : InvarianceResult, optional
+        A precomputed experiment (skips the computation).
+    lang : {"en", "es"}, optional
+    fig : matplotlib.figure.Figure, optional
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.ventanal_data`` holds the pooled dots and the experiment.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ventanal.viz import show_invariance
+    >>> image = np.random.default_rng(0).random((40, 48))
+    >>> fig = show_invariance(image, max_shift=3, repeats=2)
+    >>> fig.axes[0].get_title(), fig.axes[2].get_title()
+    ('Feature map 16×16', 'After 2 poolings 4×4')
+    >>> dots, result = fig.ventanal_data
+    >>> result.fractions.shape
+    (3, 4)
+    """
+    from .. import data
+    from .tables import invariance_experiment
+
+    check_lang(lang)
+    if image is None:
+        image = data.sample("camera", channels=1)
+        image_label = image_label or "camera"
+    image_label = image_label or ("image" if lang == "en" else "imagen")
+    feature = data.two_dots((16, 16)) if dots is None else as_image(dots, "dots")
+    feature = to_gray(feature)
+    if result is None:
+        result = invariance_experiment(image, kernel, max_shift=max_shift, repeats=repeats,
+                                       pool_size=pool_size, pool_stride=pool_stride,
+                                       pool_padding=pool_padding)
+    repeats = result.fractions.shape[0] - 1
+    pooled = [feature]
+    for _ in range(repeats):
+        pooled.append(np.asarray(max_pool(pooled[-1], pool_size, strides=pool_stride,
+                                          padding=pool_padding)))
+
+    fig = new_figure(figsize, fig)
+    grid = fig.add_gridspec(2, max(repeats + 1, 2), height_ratios=(1, 1.15))
+    for r, values in enumerate(pooled):
+        ax = fig.add_subplot(grid[0, r])
+        ax.imshow(values, cmap=SEQUENTIAL, vmin=0, vmax=max(float(feature.max()), 1e-12),
+                  interpolation="nearest")
+        _bare_axes(ax)
+        _pixel_grid(ax, values.shape)
+        shape = format_shape(values.shape)
+        if r == 0:
+            title = text("inv.original", lang, shape=shape)
+        else:
+            title = text("inv.after" if r == 1 else "inv.after_plural", lang, count=r,
+                         shape=shape)
+        ax.set_title(title, fontsize=TITLE_SIZE - 2, fontweight="bold")
+    n_window = (pool_size,) * 2 if isinstance(pool_size, int) else tuple(pool_size)
+    n_stride = (pool_stride,) * 2 if isinstance(pool_stride, int) else tuple(pool_stride)
+    op = op_label("max", n_window, n_stride, pool_padding, lang)
+
+    ax = fig.add_subplot(grid[1, :])
+    colours = ["#fdae6b", "#e6550d", "#a63603", "#7f2704", "#4d1802"]
+    ax.plot(result.shifts, result.fractions[0] * 100, linestyle="--", color="#888888",
+            marker="o", markersize=4, label=text("inv.legend_zero", lang))
+    for r in range(1, repeats + 1):
+        ax.plot(result.shifts, result.fractions[r] * 100, marker="o", linewidth=2.2,
+                color=colours[(r - 1) % len(colours)],
+                label=text("inv.legend", lang, count=r, shape=format_shape(result.shapes[r])))
+    ax.set_xlabel(text("inv.xlabel", lang), fontsize=LABEL_SIZE + 1)
+    ax.set_ylabel(text("inv.ylabel", lang), fontsize=LABEL_SIZE + 1)
+    ax.set_xticks(result.shifts)
+    ax.set_ylim(0, 102)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+    ax.grid(alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(fontsize=LABEL_SIZE - 1, loc="upper right", frameon=False)
+    pooled_what = format_shape(result.shapes[0])
+    if kernel is not None:
+        pooled_what = text("inv.feature_map", lang, kernel=kernel if isinstance(kernel, str)
+                           else "kernel") + " " + pooled_what
+    ax.set_title(text("inv.experiment_title", lang, image=image_label,
+                      max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
+                 fontsize=TITLE_SIZE - 1, fontweight="bold")
+    fig.suptitle(text("inv.dots_title", lang), fontsize=TITLE_SIZE + 1)
+    fig.ventanal_data = (pooled, result)  # type: ignore[attr-defined]
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# show_receptive_field
+# ---------------------------------------------------------------------------
+
+_FIELD_COLOURS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd", "#8c564b",
+                  "#e377c2", "#17becf")
+
+
+def _unit_per_layer(records: Sequence[Any], unit: Sequence[int]) -> list[tuple[int, ...]]:
+    """For every layer, the unit whose field is centred nearest the chosen output unit's."""
+    final = records[-1]
+    centre = [st + u * j + (sz - 1) / 2 for u, sz, j, st in
+              zip(unit, final.size, final.jump, final.start, strict=True)]
+    chosen = []
+    for record in records:
+        index = []
+        for c, sz, j, st, out in zip(centre, record.size, record.jump, record.start,
+                                     record.output_shape, strict=True):
+            i = int(np.floor((c - st - (sz - 1) / 2) / j + 0.5))
+            index.append(int(np.clip(i, 0, out - 1)))
+        chosen.append(tuple(index))
+    return chosen
+
+
+def show_receptive_field(model: Any, image: Any = None, unit: Sequence[int] | None = None, *,
+                         lang: str = "en", fig: Figure | None = None,
+                         figsize: Sequence[float] | None = None) -> Figure:
+    """The input region seen by an output unit, drawn on the image, layer by layer.
+
+    One panel per layer with a window: the image and the receptive field of
+    the unit of that layer that lies at the centre of the chosen output
+    unit's field, with the smaller fields of the earlier layers inside it.
+    Parts of a field in the padding (outside the image) are dashed.
+
+    Parameters
+    ----------
+    model : str, sequence of layers, or ventanal.Sequential
+        ``"conv3,conv3,conv3,pool2"`` (see
+        :func:`ventanal.viz.tables.parse_layers`) or ventanal layers.
+    image : array_like, optional
+        2-D image (RGB is shown in colour); default the lesson's 64×64 circle.
+    unit : (int, int), optional
+        Output unit of the last layer; default its centre.
+    lang : {"en", "es"}, optional
+    fig : matplotlib.figure.Figure, optional
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.ventanal_data`` holds the records (:class:`FieldRecord`) and
+        the unit of each layer.
+
+    Examples
+    --------
+    >>> from ventanal.viz import show_receptive_field
+    >>> fig = show_receptive_field("conv3,conv3,conv3,pool2", unit=(5, 5))
+    >>> fig.axes[-1].get_title()
+    'pool2 → 13×13'
+    >>> records, units = fig.ventanal_data
+    >>> records[-1].region(units[-1])
+    ((10, 17), (10, 17))
+    """
+    from matplotlib.patches import Rectangle
+
+    from .. import data
+    from .tables import receptive_fields
+
+    check_lang(lang)
+    picture = data.circle([64, 64], val=1.0, r_shrink=3) if image is None else as_image(image)
+    records = receptive_fields(model, picture.shape[:2])
+    final = records[-1]
+    if unit is None:
+        unit = tuple(o // 2 for o in final.output_shape)
+    unit = geometry.normalize_tuple(unit, 2, "unit", minimum=0)
+    for u, o in zip(unit, final.output_shape, strict=True):
+        if u >= o:
+            raise ValueError(f"`unit` {unit} is outside the last layer's output "
+                             f"{final.output_shape}")
+    units = _unit_per_layer(records, unit)
+    shown = [i for i, r in enumerate(records) if i > 0 and r.kind not in ("ReLU", "Activation")]
+    if not shown:
+        shown = [len(records) - 1]
+    cols = min(len(shown), 4)
+    rows = -(-len(shown) // cols)
+    if figsize is None:
+        figsize = (3.6 * cols + 0.4, 3.9 * rows + 0.8)
+    fig = new_figure(figsize, fig, layout="compressed")
+    height, width = picture.shape[:2]
+    for panel, index in enumerate(shown):
+        ax = fig.add_subplot(rows, cols, panel + 1)
+        ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="nearest")
+        for level in range(1, index + 1):
+            if level not in shown and level != index:
+                continue
+            record = records[level]
+            (r0, r1), (c0, c1) = record.region(units[level])
+            colour = _FIELD_COLOURS[shown.index(level) % len(_FIELD_COLOURS)] \
+                if level in shown else "#cccccc"
+            current = level == index
+            lw = 2.6 if current else 1.4
+            edge = (*_rgb(colour), 1.0 if current else 0.85)
+            # Whole field dashed (it may reach into the padding), the part on the image solid.
+            ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False,
+                                   edgecolor=edge, linewidth=lw * 0.7, linestyle="--"))
+            cr0, cr1 = max(r0, 0), min(r1, height - 1)
+            cc0, cc1 = max(c0, 0), min(c1, width - 1)
+            if cr0 <= cr1 and cc0 <= cc1:
+                face = (*_rgb(colour), 0.22 if current else 0.0)
+                ax.add_patch(Rectangle((cc0 - 0.5, cr0 - 0.5), cc1 - cc0 + 1, cr1 - cr0 + 1,
+                                       facecolor=face, edgecolor=edge, linewidth=lw))
+        record = records[index]
+        (r0, r1), (c0, c1) = record.region(units[index])
+        margin = max(2, int(0.06 * max(height, width)))
+        ax.set_xlim(min(-0.5, c0 - 0.5) - margin * (c0 < 0), max(width - 0.5, c1 + 0.5)
+                    + margin * (c1 >= width))
+        ax.set_ylim(max(height - 0.5, r1 + 0.5) + margin * (r1 >= height),
+                    min(-0.5, r0 - 0.5) - margin * (r0 < 0))
+        _bare_axes(ax)
+        ax.set_title(text("rf.panel", lang, layer=record.name,
+                          shape=format_shape(record.output_shape)),
+                     fontsize=TITLE_SIZE - 2, fontweight="bold")
+        ax.set_xlabel(text("rf.field", lang, size=format_shape(record.size),
+                           jump=format_tuple(record.jump))
+                      + f"\n{text('rf.unit', lang, unit=units[index])}", fontsize=LABEL_SIZE)
+    last = records[shown[-1]]
+    fig.suptitle(text("rf.title", lang, unit=tuple(int(u) for u in unit), layer=last.name)
+                 + f" — {text('rf.input', lang, shape=format_shape(picture.shape[:2]))}",
+                 fontsize=TITLE_SIZE)
+    fig.ventanal_data = (records, units)  # type: ignore[attr-defined]
+    return fig
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(colour)
+
+
+# ---------------------------------------------------------------------------
+# show_feature_maps
+# ---------------------------------------------------------------------------
+
+#: Filters of the first convolution when :func:`show_feature_maps` builds the
+#: network from a spec: the classic 3×3 kernels.
+BANK = ("edge", "bottom_sobel", "top_sobel", "left_sobel", "right_sobel", "emboss", "sharpen",
+        "laplacian")
+
+
+def show_feature_maps(model: Any, image: Any = None, layer: int | str = -1, *,
+                      kernels: Sequence[Any] | None = None, max_maps: int = 16,
+                      cmap: str = SEQUENTIAL, lang: str = "en", fig: Figure | None = None,
+                      figsize: Sequence[float] | None = None) -> Figure:
+    """A grid of the feature maps (channels) of one layer of a model.
+
+    Parameters
+    ----------
+    model : str, sequence of layers, or ventanal.Sequential
+        A model with weights, or a spec like ``"conv3,relu,pool2"``; built
+        from a spec, the first convolution's filters are ``kernels`` (by
+        default the classic 3×3 kernels: edge, the four Sobels, emboss,
+        sharpen, laplacian) and later convolutions get seeded random weights.
+    image : array_like, optional
+        2-D image (RGB is turned to gray unless the model takes 3 channels);
+        default the ``camera`` photo shrunk to 128×128.
+    layer : int or str, optional
+        Layer index (``-1``: the last) or name. Default -1.
+    kernels : sequence of array_like or str, optional
+        Filters of a spec's first convolution (names or 2-D arrays of the
+        spec's window size).
+    max_maps : int, optional
+        At most this many maps are drawn (default 16).
+    cmap : str, optional
+        Colour map of non-negative maps (default ``"magma"``); maps with
+        negative values use the diverging ``"RdBu_r"``, centred on 0.
+    lang : {"en", "es"}, optional
+    fig : matplotlib.figure.Figure, optional
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.ventanal_data`` holds the layer's maps, ``(H, W, C)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ventanal.viz import show_feature_maps
+    >>> image = np.random.default_rng(0).random((32, 32))
+    >>> fig = show_feature_maps("conv3,relu,pool2", image, layer="relu")
+    >>> fig.ventanal_data.shape
+    (30, 30, 8)
+    >>> fig.axes[1].get_title()
+    'bottom_sobel'
+    """
+    from .. import data
+    from ..layers import Sequential
+    from .tables import build_model, parse_layers
+
+    check_lang(lang)
+    if isinstance(max_maps, bool) or not isinstance(max_maps, int) or max_maps < 1:
+        raise ValueError(f"`max_maps` must be a positive integer, got {max_maps!r}")
+    if image is None:
+        photo = data.sample("camera", channels=1)
+        picture = np.asarray(pool(photo, (4, 4), "AVG", strides=4))
+    else:
+        picture = as_image(image)
+    names: list[str] | None = None
+    if isinstance(model, str) or (not isinstance(model, Sequential) and model is not None
+                                  and all(hasattr(m, "kind") for m in model)):
+        specs = parse_layers(model) if isinstance(model, str) else list(model)
+        first_conv = next((s for s in specs if s.kind == "conv"), None)
+        bank = list(kernels) if kernels is not None else None
+        if first_conv is not None and bank is None:
+            bank = [name for name in BANK if data.kernel(name).shape ==
+                    (first_conv.window, first_conv.window)]
+        filters = len(bank) if bank else 8
+        net = build_model(specs, filters=filters)
+        picture = to_gray(picture)
+        net.build((None, *picture.shape[:2], 1))
+        if first_conv is not None and bank:
+            arrays = [as_kernel(k).astype(np.float32) for k in bank]
+            for k, array in zip(bank, arrays, strict=True):
+                if array.shape != (first_conv.window, first_conv.window):
+                    raise ValueError(f"kernel {k if isinstance(k, str) else array.shape} does "
+                                     f"not fit the layer {first_conv} (window "
+                                     f"{first_conv.window}×{first_conv.window})")
+            conv_layer = next(lyr for lyr in net.layers if lyr.name == str(first_conv))
+            conv_layer.set_weights([np.stack(arrays, axis=-1)[:, :, None, :]])
+            names = [k if isinstance(k, str) else f"{i}" for i, k in enumerate(bank)]
+        inputs = picture[..., None]
+    else:
+        net = build_model(model)
+        inputs = picture if picture.ndim == 3 else picture[..., None]
+    maps_by_layer = net.feature_maps(inputs.astype(np.float32))
+    layer_names = list(maps_by_layer)
+    if isinstance(layer, str):
+        if layer not in maps_by_layer:
+            raise ValueError(f"`layer` must be a layer index or one of "
+                             f"{', '.join(layer_names)}, got {layer!r}")
+        key = layer
+    else:
+        if isinstance(layer, bool) or not isinstance(layer, int) or \
+                not -len(layer_names) <= layer < len(layer_names):
+            raise ValueError(f"`layer` must be an index in -{len(layer_names)}.."
+                             f"{len(layer_names) - 1} or a layer name, got {layer!r}")
+        key = layer_names[layer]
+    maps = np.asarray(maps_by_layer[key])
+    if maps.ndim != 3:
+        raise ValueError(f"layer {key!r} has output shape {maps.shape}, not spatial maps")
+    count = min(maps.shape[-1], max_maps)
+    cols = min(count, 4)
+    rows = -(-count // cols)
+    if figsize is None:
+        figsize = (3.3 * cols + 0.4, 3.3 * rows + 0.9)
+    fig = new_figure(figsize, fig, layout="compressed")
+    from matplotlib.colors import Normalize
+
+    for index in range(count):
+        ax = fig.add_subplot(rows, cols, index + 1)
+        values = maps[..., index].astype(np.float64)
+        signed = _is_signed(values)
+        ax.imshow(values, cmap=DIVERGING if signed else cmap, interpolation="nearest",
+                  norm=Normalize(*_signed_limits(values)) if signed else None)
+        _bare_axes(ax)
+        label = names[index] if names and index < len(names) else \
+            text("fm.map", lang, index=index)
+        ax.set_title(label, fontsize=LABEL_SIZE + 1)
+    title = text("fm.title", lang, layer=key, shape=format_shape(maps.shape))
+    if count < maps.shape[-1]:
+        title += f" ({text('fm.more', lang, shown=count, total=maps.shape[-1])})"
+    fig.suptitle(title, fontsize=TITLE_SIZE, fontweight="bold")
+    fig.ventanal_data = maps  # type: ignore[attr-defined]
+    return fig

@@ -68,16 +68,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "es": "Tras {count} poolings {shape}"},
     "inv.dots_title": {"en": "Repeated max pooling: two dots become one",
                        "es": "Max pooling repetido: dos puntos se vuelven uno"},
-    "inv.experiment_title": {"en": "Measured invariance: {image} shifted by 0..{max_shift} "
-                                   "pixels",
-                             "es": "Invariancia medida: {image} desplazada 0..{max_shift} "
-                                   "píxeles"},
+    "inv.experiment_title": {"en": "Measured: {image} ({what}) shifted by 0..{max_shift} "
+                                   "pixels, then {op}, r times",
+                             "es": "Medido: {image} ({what}) desplazada 0..{max_shift} "
+                                   "píxeles, luego {op}, r veces"},
     "inv.xlabel": {"en": "horizontal shift (pixels)", "es": "desplazamiento horizontal (píxeles)"},
-    "inv.ylabel": {"en": "outputs identical to the unshifted image",
-                   "es": "salidas idénticas a las de la imagen sin desplazar"},
-    "inv.legend_zero": {"en": "no pooling (the feature map itself)",
-                        "es": "sin pooling (el propio mapa)"},
-    "inv.legend": {"en": "{count} × {op} → {shape}", "es": "{count} × {op} → {shape}"},
+    "inv.ylabel": {"en": "outputs identical to the unshifted image's",
+                   "es": "salidas idénticas a las de la imagen original"},
+    "inv.legend_zero": {"en": "r = 0, no pooling", "es": "r = 0, sin pooling"},
+    "inv.legend": {"en": "r = {count}: {shape}", "es": "r = {count}: {shape}"},
     "inv.legend_title": {"en": "pooled", "es": "agrupado"},
     "inv.feature_map": {"en": "ReLU({kernel} ∗ image)", "es": "ReLU({kernel} ∗ imagen)"},
     "inv.dots_labels": {"en": "dots at columns {x} and {y}",
@@ -87,6 +86,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "es": "Campo receptivo de la unidad de salida {unit} de {layer}"},
     "rf.panel": {"en": "{layer} → {shape}", "es": "{layer} → {shape}"},
     "rf.field": {"en": "field {size}, jump {jump}", "es": "campo {size}, salto {jump}"},
+    "rf.unit": {"en": "unit {unit}", "es": "unidad {unit}"},
     "rf.input": {"en": "Input {shape}", "es": "Entrada {shape}"},
     "rf.padding_note": {"en": "dashed: part of the field in the padding",
                         "es": "discontinuo: parte del campo en el relleno"},

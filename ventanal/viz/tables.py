@@ -18,13 +18,13 @@ import math
 import numbers
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import geometry
-from ..ops import conv, max_pool, pool, relu
+from ..ops import conv, max_pool, relu
 from ._common import as_kernel, format_shape
 from .i18n import check_lang, text
 
@@ -33,6 +33,7 @@ __all__ = [
     "shape_table",
     "LayerSpec",
     "parse_layers",
+    "build_model",
     "FieldRecord",
     "receptive_fields",
     "InvarianceResult",
@@ -189,7 +190,12 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
             lambda: plan("VALID"), why_floor, chosen == "VALID")
     if chosen not in ("SAME", "VALID"):
         shown = chosen if isinstance(chosen, str) else chosen[0]
-        label = repr(shown) if isinstance(shown, str) else str(tuple(shown))
+        if isinstance(shown, str):
+            label = repr(shown)
+        elif shown[0] == shown[1]:
+            label = str(shown[0])
+        else:
+            label = f"[{tuple(shown)}]"
         attempt("vt", "ventanal", f"vt.pool(x, [{k}], strides=[{s}], padding={label})",
                 lambda: plan(chosen if isinstance(chosen, str) else chosen[0]), why_floor, True)
     p = _symmetric(padding)
@@ -230,43 +236,32 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """A sliding-window layer described by its window alone.
+    """A sliding-window layer written as text (``conv3s2``, ``pool2``, ``relu``).
 
     ``kind`` is ``"conv"``, ``"max"``, ``"avg"`` or ``"relu"`` (no window).
+    :func:`build_model` turns a list of them into a :class:`ventanal.Sequential`.
     """
 
     kind: str
     window: int = 1
     stride: int = 1
     dilation: int = 1
-    padding: str = "VALID"
+    padding: str = "valid"
     name: str = ""
 
     def __str__(self) -> str:
         return self.name or self.kind
 
-    def apply(self, x: np.ndarray, filters: np.ndarray | None = None) -> np.ndarray:
-        """Run the layer on a 2-D image (conv needs ``filters``: a 2-D kernel)."""
-        if self.kind == "relu":
-            return relu(x)
-        if self.kind == "conv":
-            if filters is None:
-                raise ValueError(f"layer {self}: a convolution needs filters")
-            return conv(x, filters, strides=self.stride, padding=self.padding,
-                        dilations=self.dilation)
-        return pool(x, (self.window,) * x.ndim, self.kind.upper(), strides=self.stride,
-                    padding=self.padding, dilations=self.dilation)
-
 
 _LAYER = re.compile(r"^(?P<kind>conv|pool|maxpool|max|avgpool|avg|relu)"
                     r"(?P<size>\d+)?(?:s(?P<stride>\d+))?(?:d(?P<dilation>\d+))?"
-                    r"(?::(?P<padding>valid|same|full|causal))?$")
+                    r"(?::(?P<padding>valid|same))?$")
 
 #: The grammar of :func:`parse_layers`, for help texts.
 LAYER_GRAMMAR = (
-    "comma-separated layers: conv<k>[s<stride>][d<dilation>][:same|:valid] "
-    "(stride 1 by default), pool<k>[s<stride>][d<dilation>][:same|:valid] "
-    "(max pooling, stride k by default, as Keras; avgpool<k> for the average), relu; "
+    "comma-separated layers: conv<k>[s<stride>][d<dilation>][:same] (stride 1 by default), "
+    "pool<k>[s<stride>][:same] (max pooling, stride k by default, as Keras), "
+    "avgpool<k>[s<stride>][:same], relu; padding is 'valid' unless ':same'; "
     "e.g. conv3,conv3,conv3,pool2 or conv7s2:same,pool3s2:same,conv5d2"
 )
 
@@ -274,26 +269,25 @@ LAYER_GRAMMAR = (
 def parse_layers(spec: str) -> list[LayerSpec]:
     """Parse ``"conv3,conv3s2,pool2,conv5d2:same"`` into layers.
 
-    Grammar: comma-separated items ``KIND[K][sS][dD][:PADDING]``, case and
-    spaces ignored, where KIND is ``conv`` (stride 1 by default), ``pool``
-    or ``maxpool`` (max pooling, stride K by default as in Keras),
-    ``avgpool``, or ``relu`` (no window); K is the window, S the stride, D
-    the dilation and PADDING ``valid`` (default), ``same``, ``full`` or
-    ``causal``.
+    Grammar: comma-separated items ``KIND<k>[s<stride>][d<dilation>][:same]``,
+    case and spaces ignored. KIND is ``conv`` (stride 1 by default),
+    ``pool`` or ``maxpool`` (max pooling, stride ``k`` by default, as
+    Keras), ``avgpool``, or ``relu`` (no window). ``d`` (dilation) is for
+    convolutions only. Padding is ``valid`` unless ``:same``.
 
     Examples
     --------
     >>> [str(layer) for layer in parse_layers("conv3, conv3s2, pool2, conv5d2:same")]
     ['conv3', 'conv3s2', 'pool2', 'conv5d2:same']
     >>> parse_layers("pool3s2")[0]
-    LayerSpec(kind='max', window=3, stride=2, dilation=1, padding='VALID', name='pool3s2')
+    LayerSpec(kind='max', window=3, stride=2, dilation=1, padding='valid', name='pool3s2')
     >>> parse_layers("conv")
     Traceback (most recent call last):
     ...
     ValueError: layer 'conv' needs a window size, e.g. 'conv3'
     """
     if not isinstance(spec, str):
-        raise TypeError(f"`spec` must be a string like 'conv3,pool2', got {spec!r}")
+        raise TypeError(f"`layers` must be a string like 'conv3,pool2', got {spec!r}")
     layers = []
     for raw in spec.split(","):
         item = raw.strip().lower().replace(" ", "")
@@ -311,23 +305,72 @@ def parse_layers(spec: str) -> list[LayerSpec]:
             continue
         if match["size"] is None:
             raise ValueError(f"layer {item!r} needs a window size, e.g. '{match['kind']}3'")
+        if match["dilation"] and kind != "conv":
+            raise ValueError(f"layer {item!r}: dilation is for convolutions only (as Keras)")
         size = int(match["size"])
-        default_stride = 1 if kind == "conv" else size
-        stride = int(match["stride"]) if match["stride"] else default_stride
+        stride = int(match["stride"]) if match["stride"] else (1 if kind == "conv" else size)
         dilation = int(match["dilation"]) if match["dilation"] else 1
         for label, value in (("window", size), ("stride", stride), ("dilation", dilation)):
             if value < 1:
                 raise ValueError(f"layer {item!r}: the {label} must be >= 1, got {value}")
-        padding = (match["padding"] or "valid").upper()
-        layers.append(LayerSpec(kind, size, stride, dilation, padding, name=item))
+        layers.append(LayerSpec(kind, size, stride, dilation, match["padding"] or "valid",
+                                name=item))
     return layers
+
+
+def build_model(model: Any, filters: int = 1, seed: int = 0) -> Any:
+    """A :class:`ventanal.Sequential` from a spec string, LayerSpecs, layers or a model.
+
+    Convolutions built from specs have ``filters`` filters, no bias and
+    random weights (``seed``); layer names are the specs (``conv3``,
+    ``conv3_1`` for a repeat).
+
+    Examples
+    --------
+    >>> model = build_model("conv3,relu,pool2")
+    >>> [layer.name for layer in model.layers]
+    ['conv3', 'relu', 'pool2']
+    """
+    from .. import layers as L
+    from ..layers import Sequential
+
+    if isinstance(model, Sequential):
+        return model
+    if isinstance(model, str):
+        model = parse_layers(model)
+    try:
+        items = list(model)
+    except TypeError:
+        raise TypeError(f"`model` must be a spec string like 'conv3,pool2', a list of layers "
+                        f"or a ventanal.Sequential, got {type(model).__name__}") from None
+    if not items:
+        raise ValueError("`model` has no layers")
+    if not all(isinstance(item, LayerSpec) for item in items):
+        return Sequential(items)
+    built, used = [], set()
+    for index, spec in enumerate(items):
+        name, count = spec.name or spec.kind, 1
+        while name in used:
+            name, count = f"{spec.name or spec.kind}_{count}", count + 1
+        used.add(name)
+        if spec.kind == "relu":
+            built.append(L.ReLU(name=name))
+        elif spec.kind == "conv":
+            built.append(L.Conv2D(filters, spec.window, strides=spec.stride, padding=spec.padding,
+                                  dilation_rate=spec.dilation, use_bias=False, name=name,
+                                  seed=seed + index))
+        else:
+            layer = L.MaxPool2D if spec.kind == "max" else L.AveragePooling2D
+            built.append(layer(spec.window, strides=spec.stride, padding=spec.padding,
+                               name=name))
+    return Sequential(built)
 
 
 @dataclass(frozen=True)
 class FieldRecord:
-    """Receptive field of the units of one layer.
+    """Receptive field of the units of one layer, per spatial axis.
 
-    Unit ``i`` (per axis) sees the input cells ``start + i*jump`` to
+    Unit ``i`` sees the input cells ``start + i*jump`` to
     ``start + i*jump + size - 1``; cells outside the input are padding.
     """
 
@@ -336,7 +379,7 @@ class FieldRecord:
     size: tuple[int, ...]
     jump: tuple[int, ...]
     start: tuple[int, ...]
-    layer: Any = field(default=None, compare=False, repr=False)
+    kind: str = "input"
 
     def region(self, unit: Sequence[int]) -> tuple[tuple[int, int], ...]:
         """First and last input cell seen by ``unit``, per axis."""
@@ -345,84 +388,27 @@ class FieldRecord:
                                              strict=True))
 
 
-def _attr_tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
-    return geometry.normalize_tuple(value, n, name)
-
-
-def _layer_window(layer: Any, n: int) -> LayerSpec | None:
-    """A LayerSpec from a Keras-style layer (duck typing), or None for no window."""
-    if isinstance(layer, LayerSpec):
-        return layer
-    name = getattr(layer, "name", None) or type(layer).__name__
-    cls = type(layer).__name__.lower()
-    if "global" in cls:
-        return LayerSpec("global", name=str(name))
-    window = getattr(layer, "kernel_size", None)
-    kind = "conv"
-    if window is None:
-        window = getattr(layer, "pool_size", None)
-        kind = "avg" if "average" in cls or "avg" in cls else "max"
-    if window is None:
-        if any(word in cls for word in ("flatten", "dense")):
-            raise ValueError(f"layer {name!r} ({type(layer).__name__}) has no spatial window; "
-                             f"receptive fields end before it")
-        return LayerSpec("relu", name=str(name))  # activations and other cell-wise layers
-    size = _attr_tuple(window, n, "window")
-    strides = getattr(layer, "strides", None)
-    stride = _attr_tuple(strides if strides is not None else (1 if kind == "conv" else size),
-                         n, "strides")
-    dilation = _attr_tuple(getattr(layer, "dilation_rate", 1) or 1, n, "dilation_rate")
-    padding = getattr(layer, "padding", "valid")
-    if len(set(size)) > 1 or len(set(stride)) > 1 or len(set(dilation)) > 1:
-        return _AnisotropicSpec(kind, size, stride, dilation, str(padding).upper(), str(name))
-    return LayerSpec(kind, size[0], stride[0], dilation[0], str(padding).upper(), str(name))
-
-
-@dataclass(frozen=True)
-class _AnisotropicSpec:
-    kind: str
-    window: tuple[int, ...]
-    stride: tuple[int, ...]
-    dilation: tuple[int, ...]
-    padding: str
-    name: str
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def as_layers(model: Any, n: int = 2) -> list[Any]:
-    """Window layers from a spec string, a sequence of layers, or a model with ``.layers``."""
-    if isinstance(model, str):
-        return parse_layers(model)
-    layers = getattr(model, "layers", model)
-    try:
-        items = list(layers)
-    except TypeError:
-        raise TypeError(f"`model` must be a spec string like 'conv3,pool2', a list of layers "
-                        f"or a model with .layers, got {type(model).__name__}") from None
-    if not items:
-        raise ValueError("`model` has no layers")
-    return [_layer_window(layer, n) for layer in items]
-
-
-def receptive_fields(model: Any, input_shape: Sequence[int]) -> list[FieldRecord]:
+def receptive_fields(model: Any, input_shape: Sequence[int],
+                     channels: int = 1) -> list[FieldRecord]:
     """Receptive field (size, jump, start) and output shape after every layer.
+
+    A front-end to :func:`ventanal.receptive_field` that also takes spec
+    strings and adds a first record for the input itself.
 
     Parameters
     ----------
-    model : str, sequence of layers, or model
-        ``"conv3,conv3,pool2"`` (see :func:`parse_layers`), a list of
-        :class:`LayerSpec`, or a Keras-style model or layer list whose
-        layers have ``kernel_size`` / ``pool_size``, ``strides``,
-        ``padding`` and ``dilation_rate``.
+    model : str, sequence of layers, or ventanal.Sequential
+        ``"conv3,conv3,pool2"`` (see :func:`parse_layers`), or ventanal
+        layers / a model.
     input_shape : sequence of int
         Spatial shape of the input, e.g. ``(64, 64)``.
+    channels : int, optional
+        Input channels (default 1).
 
     Returns
     -------
     list of FieldRecord
-        One per layer, after a first record for the input itself.
+        The input, then one record per layer; ``output_shape`` is spatial.
 
     Examples
     --------
@@ -430,29 +416,24 @@ def receptive_fields(model: Any, input_shape: Sequence[int]) -> list[FieldRecord
     ...     print(r.name, r.output_shape, r.size[0], r.jump[0], r.start[0])
     input (32, 32) 1 1 0
     conv3 (30, 30) 3 1 0
-    conv3 (28, 28) 5 1 0
-    conv3 (26, 26) 7 1 0
+    conv3_1 (28, 28) 5 1 0
+    conv3_2 (26, 26) 7 1 0
     pool2 (13, 13) 8 2 0
     """
-    shape = tuple(geometry.normalize_tuple(input_shape, len(tuple(input_shape)), "input_shape"))
+    from ..layers import receptive_field
+
+    shape = geometry.normalize_tuple(tuple(input_shape), len(tuple(input_shape)),
+                                     "input_shape")
     n = len(shape)
-    fields = [geometry.Field() for _ in range(n)]
-    records = [FieldRecord(text("table.input", "en"), shape, (1,) * n, (1,) * n, (0,) * n)]
-    for layer in as_layers(model, n):
-        if layer.kind == "relu":
-            records.append(FieldRecord(str(layer), shape, records[-1].size, records[-1].jump,
-                                       records[-1].start, layer))
-            continue
-        if layer.kind == "global":
-            plan = geometry.plan(shape, shape)
-        else:
-            plan = geometry.plan(shape, layer.window, layer.stride, layer.padding, layer.dilation)
-        fields = [geometry.receptive_field_step(f, a) for f, a in zip(fields, plan.axes,
-                                                                       strict=True)]
-        shape = plan.output_shape
-        records.append(FieldRecord(str(layer), shape, tuple(f.size for f in fields),
-                                   tuple(f.jump for f in fields),
-                                   tuple(f.start for f in fields), layer))
+    built = build_model(model)
+    table = receptive_field(built, (*shape, channels))
+    records = [FieldRecord("input", shape, (1,) * n, (1,) * n, (0,) * n)]
+    for layer, record in zip(built.layers, table, strict=True):
+        out = tuple(record.output_shape)
+        first = getattr(layer, "data_format", "channels_last") == "channels_first"
+        spatial = out[2:2 + n] if first else out[1:1 + n]
+        records.append(FieldRecord(record.name, tuple(int(v) for v in spatial), record.size,
+                                   record.jump, record.start, record.type))
     return records
 
 
@@ -508,24 +489,24 @@ class InvarianceResult:
     shapes: list[tuple[int, ...]]
 
 
-def invariance_experiment(image: Any, kernel: Any = "bottom_sobel", max_shift: int = 8,
+def invariance_experiment(image: Any, kernel: Any = None, max_shift: int = 8,
                           repeats: int = 3, pool_size: int = 2, pool_stride: int = 2,
                           pool_padding: str = "same") -> InvarianceResult:
     """Shift an image by 0..max_shift pixels and count the pooled outputs that do not change.
 
     The image is cropped at column ``k`` (a shift of its content by ``k``
-    pixels to the left, with no wrap-around and equal widths), turned into a
-    feature map (``relu(conv(image, kernel))``, VALID), then max-pooled
-    ``r`` times for ``r = 0 .. repeats``. Each result is compared, cell by
-    cell and exactly, with that of the unshifted crop.
+    pixels to the left, with no wrap-around and equal widths), optionally
+    turned into a feature map (``relu(conv(image, kernel))``, VALID), then
+    max-pooled ``r`` times for ``r = 0 .. repeats``. Each result is
+    compared, cell by cell and exactly, with that of the unshifted crop.
 
     Parameters
     ----------
     image : array_like
         2-D image (an RGB image is turned to gray).
     kernel : array_like or str, optional
-        Filter of the feature map (default ``"bottom_sobel"``); ``None``
-        uses the image itself as the feature map.
+        Filter of a feature map to pool instead of the image (e.g.
+        ``"bottom_sobel"``); default None pools the image itself.
     max_shift : int, optional
         Largest shift in pixels (default 8).
     repeats : int, optional
