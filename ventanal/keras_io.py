@@ -162,7 +162,7 @@ def _inbound_names(entry: dict) -> list[str]:
                 return
             for value in node.values():
                 walk(value)
-        elif isinstance(node, list):
+        elif isinstance(node, (list, tuple)):
             if len(node) >= 3 and isinstance(node[0], str) and isinstance(node[1], int):
                 names.append(node[0])  # Keras 2: [layer_name, node_index, tensor_index, kwargs]
                 return
