@@ -302,6 +302,9 @@ def test_input_layer_and_input_shape_argument_build_at_once():
     model.add(L.Flatten())
     assert model.output_shape == (None, 196)
     assert model.pop().name == "flatten"
+    with pytest.raises(ValueError, match="`pool_size` 9 is larger"):
+        model.add(L.MaxPool2D(9))
+    assert [layer.name for layer in model.layers] == ["conv2d", "max_pooling2d"]
     assert model.input_shape == (None, 16, 16, 3)
     assert L.InputLayer(batch_shape=(8, 4)).batch_shape == (8, 4)
     assert L.Input((4,), batch_size=8).batch_shape == (8, 4)

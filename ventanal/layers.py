@@ -1555,11 +1555,15 @@ class Sequential:
             raise ValueError(f"layer names must be unique in a model: {layer.name!r} is "
                              f"already used")
         self.layers.append(layer)
-        if len(self.layers) == 1 and self.input_shape is None and \
-                layer.input_shape_arg is not None:
-            self.build(layer.input_shape_arg)
-        elif self.input_shape is not None:
-            self.build(self.input_shape)
+        try:
+            if len(self.layers) == 1 and self.input_shape is None and \
+                    layer.input_shape_arg is not None:
+                self.build(layer.input_shape_arg)
+            elif self.input_shape is not None:
+                self.build(self.input_shape)
+        except (ValueError, TypeError):
+            self.layers.pop()  # a layer that does not fit leaves the model as it was
+            raise
 
     def _unique_name(self, base: str) -> str:
         names = {layer.name for layer in self.layers}
