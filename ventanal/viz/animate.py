@@ -397,7 +397,9 @@ def animate(input: Any, kernel: Any = None, *, op: str = "conv", window_shape: A
     step = duration if duration is not None else (900 if with_numbers else 120)
     durations = [int(step)] * (len(frames) - 1) + [int(step) * 4]
     animation = Animation(frames, durations, x, output, w, plan,
-                          info={"op": kind, "numbers": with_numbers})
+                          info={"op": kind, "numbers": with_numbers, "title": painter.title,
+                                "captions": painter.captions, "legend": painter.legend,
+                                "layout": painter.layout()})
     if path is not None:
         animation.save(path)
     return animation
@@ -492,7 +494,16 @@ class _Painter:
         self.kernel_colours = _ColourMap(kernel, "light") if kernel is not None else None
         self.base = Image.new("RGB", self.size, WHITE)
         self.out_image = None if numbers else self._out_image()
+        self.title = caption
+        self.captions: list[str] = []
+        self.legend = self._legend()
         self._draw_base(caption)
+
+    def layout(self) -> dict[str, Any]:
+        """Where things are drawn (pixels), for tests and overlays."""
+        return {"cell": self.cs, "out_cell": self.out_cs, "input_origin": self.in_origin,
+                "output_origin": self.out_origin, "kernel_origin": self.kernel_origin,
+                "first_cell": self.first, "size": self.size}
 
     # -- geometry of cells -------------------------------------------------------
     def in_box(self, r: int, c: int) -> tuple[int, int, int, int]:
@@ -563,7 +574,7 @@ class _Painter:
             x0, y0 = self.out_origin
             draw.rectangle((x0 - 1, y0 - 1, x0 + out_w * self.out_cs, y0 + out_h * self.out_cs),
                            fill=EMPTY, outline=FAINT)
-        self._text(draw, (self.margin, self.legend_y), self._legend(), self.small, MUTED)
+        self._text(draw, (self.margin, self.legend_y), self.legend, self.small, MUTED)
 
     def _draw_input_cells(self, draw: Any) -> None:
         read_rows, read_cols = self._read_mask()
@@ -664,8 +675,9 @@ class _Painter:
         box = self.out_box(i, j)
         draw.rectangle((box[0] - pad, box[1] - pad, box[2] + pad - 1, box[3] + pad - 1),
                        outline=HIGHLIGHT, width=width)
-        self._text(draw, (self.margin, self.caption_y), self._explain(i, j, rows, cols),
-                   self.caption_font, INK)
+        caption = self._explain(i, j, rows, cols)
+        self.captions.append(caption)
+        self._text(draw, (self.margin, self.caption_y), caption, self.caption_font, INK)
         self._text(draw, (self.size[0] - self.margin, self.legend_y),
                    text("anim.step", self.lang, step=step, total=total), self.small, MUTED, "ra")
         return self._quantize(image)
@@ -689,9 +701,9 @@ class _Painter:
             self._reveal_image(self.out_grid.shape[0] - 1, self.out_grid.shape[1] - 1)
         image = self.base.copy()
         draw = self.ImageDraw.Draw(image)
-        self._text(draw, (self.margin, self.caption_y),
-                   text("anim.done", self.lang, shape=format_shape(self._output_shape())),
-                   self.caption_font, INK)
+        caption = text("anim.done", self.lang, shape=format_shape(self._output_shape()))
+        self.captions.append(caption)
+        self._text(draw, (self.margin, self.caption_y), caption, self.caption_font, INK)
         return self._quantize(image)
 
     def _explain(self, i: int, j: int, rows: np.ndarray, cols: np.ndarray) -> str:
@@ -714,7 +726,8 @@ class _Painter:
             real = ", ".join(format_value(v) for v in cells if v is not None)
             name = "max" if self.kind == "max" else text("anim.mean", self.lang)
             full = f"{head} = {name}({real}) = {value}"
-            short = f"{head} = {text(f'anim.{self.kind}_of', self.lang)} = {value}"
+            key = "anim.max_of" if self.kind == "max" else "anim.mean_of"
+            short = f"{head} = {text(key, self.lang)} = {value}"
         fits = self.caption_font.getlength(_plain(full)) <= room
         return full if fits else short
 

@@ -754,7 +754,7 @@ def show_receptive_field(model: Any, image: Any = None, unit: Sequence[int] | No
     >>> from ventanal.viz import show_receptive_field
     >>> fig = show_receptive_field("conv3,conv3,conv3,pool2", unit=(5, 5))
     >>> fig.axes[-1].get_title()
-    'pool2 → 13×13'
+    'pool2 → 29×29'
     >>> records, units = fig.ventanal_data
     >>> records[-1].region(units[-1])
     ((10, 17), (10, 17))
