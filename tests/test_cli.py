@@ -242,3 +242,29 @@ def test_output_into_a_directory_is_an_error(in_tmp, capsys):
     (in_tmp / "folder").mkdir()
     assert cli.main(["kernels", "edge", "--out", "folder"]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_options_alone_run_extract(in_tmp, capsys):
+    assert cli.main(["--lang", "es", "--out", "x.png"]) == 0
+    assert "Condensar  31×31" in capsys.readouterr().out
+    assert (in_tmp / "x.png").exists()
+
+
+def test_builtin_progress_line(capsys, monkeypatch):
+    import builtins
+
+    from ventanal.viz._common import progress
+
+    real_import = builtins.__import__
+
+    def no_tqdm(name, *args, **kwargs):
+        if name == "tqdm":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    assert list(progress(range(3), label="rendering", enabled=True)) == [0, 1, 2]
+    err = capsys.readouterr().err
+    assert "rendering [" in err and "3/3" in err and err.endswith("\r")
+    assert list(progress(range(2), enabled=False)) == [0, 1]
+    assert capsys.readouterr().err == ""

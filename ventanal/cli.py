@@ -566,9 +566,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if not arguments or (arguments[0].startswith("-") and
+                         arguments[0] not in ("-h", "--help", "--version")):
+        arguments = ["extract", *arguments]  # `ventanal [--lang es ...]`: the main job
     args = parser.parse_args(arguments)
-    if args.command is None:  # `ventanal` alone, or only options: the main job
-        args = parser.parse_args(["extract", *arguments])
     try:
         return args.func(args)
     except (ValueError, TypeError, OSError) as error:

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import geometry
 from .i18n import text
 
 T = TypeVar("T")
@@ -153,14 +152,6 @@ def as_kernel(kernel: Any, name: str = "kernel") -> np.ndarray:
     if array.size == 0:
         raise ValueError(f"`{name}` must not be empty, got shape {array.shape}")
     return array
-
-
-def plan_axis(n: int, window: int, stride: int = 1, padding: Any = "VALID",
-              dilation: int = 1, ceil_mode: bool = False) -> geometry.AxisWindow:
-    """The geometry of one axis, from :func:`ventanal.geometry.plan`."""
-    if not isinstance(padding, str) and isinstance(padding, Sequence):
-        padding = [padding]
-    return geometry.plan((n,), window, stride, padding, dilation, ceil_mode).axes[0]
 
 
 # ---------------------------------------------------------------------------
