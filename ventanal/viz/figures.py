@@ -57,6 +57,8 @@ def new_figure(figsize: Sequence[float], fig: Figure | None = None,
     """
     if fig is not None:
         fig.clear()
+        if fig.get_layout_engine() is None:
+            fig.set_layout_engine(layout)
         return fig
     if "IPython" in sys.modules:
         # In a notebook, pyplot's import registers the inline display of figures.
