@@ -168,8 +168,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
-    >>> atomic_write(target, lambda p: p.write_text("hola")).read_text()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     target = pathlib.Path(folder) / "hello.txt"
+    ...     atomic_write(target, lambda p: p.write_text("hola")).read_text()
     'hola'
     """
     target = Path(path)

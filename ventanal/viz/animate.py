@@ -280,7 +280,8 @@ def _trivial_axis() -> geometry.AxisWindow:
 
 def animate(input: Any, kernel: Any = None, *, op: str = "conv", window_shape: Any = None,
             strides: Any = 1, padding: Any = "VALID", dilations: Any = 1,
-            ceil_mode: bool = False, numbers: bool | None = None, lang: str = "en",
+            ceil_mode: bool = False, numbers: bool | None = None, digits: int | None = None,
+            lang: str = "en",
             cell_size: int | None = None, max_frames: int = 60, duration: int | None = None,
             path: str | os.PathLike[str] | None = None,
             progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> Animation:
@@ -303,6 +304,9 @@ def animate(input: Any, kernel: Any = None, *, op: str = "conv", window_shape: A
     numbers : bool, optional
         Write the values in the cells. Default: when the padded grid is at
         most 16 cells a side; larger inputs are drawn as images.
+    digits : int, optional
+        Decimals of the input and output numbers. Default: integers as
+        integers, other values with at most 2 decimals.
     lang : {"en", "es"}, optional
         Language of the captions.
     cell_size : int, optional
@@ -381,7 +385,8 @@ def animate(input: Any, kernel: Any = None, *, op: str = "conv", window_shape: A
         a.size + a.pad_before + max(a.pad_after, a.read_after, 0) <= 16 for a in axes)
     painter = _Painter(grid, out_grid, kernel_grid, axes, kind, with_numbers, lang, cell_size,
                        sequence=x.ndim == 1, caption=_title(kind, window, plan, padding, lang,
-                                                             x.shape, output.shape))
+                                                             x.shape, output.shape),
+                       digits=digits)
     positions = [(i, j) for i in range(out_grid.shape[0]) for j in range(out_grid.shape[1])]
     chunks = np.array_split(np.arange(len(positions)), min(len(positions), int(max_frames)))
     frames_iter: Iterable[Any] = chunks
@@ -416,7 +421,8 @@ class _Painter:
 
     def __init__(self, grid: np.ndarray, out_grid: np.ndarray, kernel: np.ndarray | None,
                  axes: Sequence[geometry.AxisWindow], kind: str, numbers: bool, lang: str,
-                 cell_size: int | None, *, sequence: bool, caption: str) -> None:
+                 cell_size: int | None, *, sequence: bool, caption: str,
+                 digits: int | None = None) -> None:
         from PIL import Image, ImageDraw
 
         self.Image, self.ImageDraw = Image, ImageDraw
@@ -447,8 +453,15 @@ class _Painter:
             self.out_cs = max(1, int(round(cs * max(shown) / max(out_h, out_w))))
         # The kernel always shows its numbers, in cells large enough to read.
         self.kernel_cs = cs if numbers else 34
-        self.font = _font(max(10, int(cs * 0.36)))
-        self.kernel_font = _font(max(10, int(self.kernel_cs * 0.36)))
+        self.digits = digits
+        # Numbers fill at most 85% of a cell's width (a digit is about 0.6 em wide).
+        longest = max([len(self.number(v)) for values in (grid, out_grid)
+                       for v in np.ravel(values)[:4096]] +
+                      [len(format_value(v)) for v in np.ravel(kernel if kernel is not None
+                                                               else [])])
+        fit = 0.85 / (0.6 * max(longest, 2))
+        self.font = _font(max(9, int(cs * min(0.36, fit))))
+        self.kernel_font = _font(max(9, int(self.kernel_cs * min(0.36, fit))))
         self.small = _font(max(11, min(16, int(cs * 0.3))))
         self.label_font = _font(max(13, min(18, int(cs * 0.38))))
         self.title_font = _font(max(14, min(20, int(cs * 0.42))), bold=True)
@@ -504,6 +517,12 @@ class _Painter:
         return {"cell": self.cs, "out_cell": self.out_cs, "input_origin": self.in_origin,
                 "output_origin": self.out_origin, "kernel_origin": self.kernel_origin,
                 "first_cell": self.first, "size": self.size}
+
+    def number(self, value: float) -> str:
+        """A value of the input or the output, as written in its cell."""
+        if self.digits is None and np.isfinite(value) and value != round(value):
+            return format_value(value, 2).rstrip("0").rstrip(".")
+        return format_value(value, self.digits)
 
     # -- geometry of cells -------------------------------------------------------
     def in_box(self, r: int, c: int) -> tuple[int, int, int, int]:
@@ -584,9 +603,9 @@ class _Painter:
                 if 0 <= r < self.grid.shape[0] and 0 <= c < self.grid.shape[1]:
                     value = self.grid[r, c]
                     if read_rows[r] and read_cols[c]:
-                        self._cell(draw, box, self.in_colours(value), format_value(value))
+                        self._cell(draw, box, self.in_colours(value), self.number(value))
                     else:
-                        self._cell(draw, box, EMPTY, format_value(value), FAINT)
+                        self._cell(draw, box, EMPTY, self.number(value), FAINT)
                 else:
                     label = "0" if self.kind == "conv" else None
                     self._cell(draw, box, PADDING, label, MUTED, outline=FAINT)
@@ -635,7 +654,7 @@ class _Painter:
             return
         draw = self.ImageDraw.Draw(self.base)
         value = self.out_grid[i, j]
-        self._cell(draw, self.out_box(i, j), self.out_colours(value), format_value(value),
+        self._cell(draw, self.out_box(i, j), self.out_colours(value), self.number(value),
                    outline=GRID)
 
     def _reveal_image(self, i: int, j: int) -> None:
@@ -707,7 +726,7 @@ class _Painter:
         return self._quantize(image)
 
     def _explain(self, i: int, j: int, rows: np.ndarray, cols: np.ndarray) -> str:
-        value = format_value(self.out_grid[i, j])
+        value = self.number(self.out_grid[i, j])
         where = f"[{j}]" if self.sequence else f"[{i}, {j}]"
         head = text("anim.output", self.lang, shape="").strip() + where
         if not self.numbers:
@@ -718,12 +737,12 @@ class _Painter:
         if self.kind == "conv":
             assert self.kernel is not None
             terms = " + ".join(
-                f"{_paren(format_value(0 if v is None else v))}·{_paren(format_value(k))}"
+                f"{_paren(self.number(0 if v is None else v))}·{_paren(format_value(k))}"
                 for v, k in zip(cells, self.kernel.ravel(), strict=True))
             full = f"{head} = {terms} = {value}"
             short = f"{head} = {text('anim.sum_of', self.lang)} = {value}"
         else:
-            real = ", ".join(format_value(v) for v in cells if v is not None)
+            real = ", ".join(self.number(v) for v in cells if v is not None)
             name = "max" if self.kind == "max" else text("anim.mean", self.lang)
             full = f"{head} = {name}({real}) = {value}"
             key = "anim.max_of" if self.kind == "max" else "anim.mean_of"
