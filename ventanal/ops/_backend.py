@@ -1,0 +1,110 @@
+"""Which implementation runs the ops: numba kernels, the fast NumPy path, or the reference.
+
+The environment variable ``VENTANAL_BACKEND`` is read at every call (a dictionary look-up), so
+a test or a user can switch without reimporting:
+
+* ``auto`` (default): numba kernels when numba imports, otherwise the fast NumPy path;
+* ``numba``: numba kernels, an ``ImportError`` when numba is missing;
+* ``numpy``: the fast NumPy path, never numba (what runs where numba has no wheels);
+* ``reference``: the readable reference implementations (``*_reference`` in ``pool.py`` and
+  ``conv.py``), the oracle of the tests.
+
+``VENTANAL_NUM_THREADS`` caps the threads of one op (default: the CPUs this process may use).
+
+numba is imported here, lazily, on the first call that needs a kernel; ``import ventanal``
+stays NumPy-only. Its kernels are compiled once per dtype and cached on disk (next to the
+modules, or in numba's user cache when the package directory is read-only, or in a temporary
+directory when neither is writable).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+BACKENDS = ("auto", "numba", "numpy", "reference")
+BACKEND_VARIABLE = "VENTANAL_BACKEND"
+THREADS_VARIABLE = "VENTANAL_NUM_THREADS"
+
+_lock = threading.Lock()
+_numba_modules: dict | None = None
+_numba_error: BaseException | None = None
+
+
+def requested() -> str:
+    """The backend asked for by ``VENTANAL_BACKEND`` (default ``"auto"``)."""
+    value = os.environ.get(BACKEND_VARIABLE, "auto").strip().lower() or "auto"
+    if value not in BACKENDS:
+        raise ValueError(f"environment variable {BACKEND_VARIABLE} must be one of "
+                         f"{', '.join(map(repr, BACKENDS))}, got {value!r}")
+    return value
+
+
+def active() -> str:
+    """The backend that runs the next op: ``"numba"``, ``"numpy"`` or ``"reference"``."""
+    value = requested()
+    if value == "auto":
+        return "numba" if numba_kernels(required=False) is not None else "numpy"
+    if value == "numba":
+        numba_kernels(required=True)
+    return value
+
+
+def num_threads() -> int:
+    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        available = os.cpu_count() or 1
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if value:
+        try:
+            wanted = int(value)
+        except ValueError:
+            raise ValueError(f"environment variable {THREADS_VARIABLE} must be a positive "
+                             f"integer, got {value!r}") from None
+        if wanted < 1:
+            raise ValueError(f"environment variable {THREADS_VARIABLE} must be a positive "
+                             f"integer, got {value!r}")
+        return wanted
+    return max(1, available)
+
+
+def numba_kernels(required: bool = False) -> dict | None:
+    """The numba kernel modules ``{"pool": ..., "conv": ...}``, imported on first use.
+
+    Returns None when numba cannot be imported (unless ``required``: then ImportError).
+    """
+    global _numba_modules, _numba_error
+    if _numba_modules is None and _numba_error is None:
+        with _lock:
+            if _numba_modules is None and _numba_error is None:
+                try:
+                    _numba_modules = _import_kernels()
+                except ImportError as error:
+                    _numba_error = error
+    if _numba_modules is None and required:
+        raise ImportError(f"{BACKEND_VARIABLE}=numba needs numba, which could not be "
+                          f"imported: {_numba_error}") from _numba_error
+    return _numba_modules
+
+
+def _import_kernels() -> dict:
+    import importlib
+
+    import numba  # noqa: F401  (an ImportError here means: use the NumPy path)
+
+    names = {"pool": "._numba_pool", "conv": "._numba_conv"}
+    try:
+        return {key: importlib.import_module(name, __package__) for key, name in names.items()}
+    except RuntimeError as error:
+        # numba raises RuntimeError("cannot cache function ...") at decoration time when
+        # neither the package directory nor its user cache directory is writable.
+        if "cannot cache" not in str(error):
+            raise
+        import tempfile
+
+        from numba.core import config
+
+        config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "ventanal-numba-cache")
+        return {key: importlib.import_module(name, __package__) for key, name in names.items()}

