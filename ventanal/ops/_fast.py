@@ -15,14 +15,23 @@ What this module decides, and why:
 * **Rank.** 1-D and 2-D problems are lifted to three spatial axes with windows of one tap.
 * **Kernel.** From the plan: doubling for large max windows, a direct kernel for many channels,
   a row-buffer kernel for planes; for convolution see :func:`conv`.
-* **Threads.** Outputs are allocated here by NumPy (its large allocations use huge pages) and
-  split into contiguous row ranges, one per thread; numba kernels release the GIL. Small
-  problems run on the calling thread.
+* **Threads.** Outputs are split into contiguous row ranges, one per thread; numba kernels
+  release the GIL. Small problems run on the calling thread.
+* **Memory of results.** Outputs are allocated by NumPy (huge pages), never inside numba. A
+  fresh multi-MiB result costs page faults when first written: on the benchmark machine,
+  3 to 5 ms per 32 MiB, as much as the pooling itself. So, like the frameworks' allocators,
+  :func:`empty` recycles the memory of large results once every array using it has been
+  garbage-collected, keeping at most ``VENTANAL_RESULT_CACHE_MB`` MiB (default 256; 0
+  turns this off) of such idle memory. Results are ordinary writeable arrays; only
+  ``flags.owndata`` is False (their memory belongs to the cache until they die).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import weakref
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -30,14 +39,16 @@ import numpy as np
 from .. import geometry
 from . import _backend
 
-__all__ = ["max_pool", "avg_pool", "conv", "run_tasks"]
+__all__ = ["max_pool", "avg_pool", "conv", "run_tasks", "empty"]
 
 # Below this many element-operations per thread, a thread costs more than it saves.
 _MIN_WORK_PER_THREAD = 1 << 16
 # Max windows with at least this many taps along H or W use window doubling.
 _DOUBLING_MIN_WINDOW = 6
-# Channels-last inputs with at least this many channels use the direct kernels.
+# Channels-last inputs with at least this many channels and at most this many taps per
+# window use the direct kernels (one pass per output row); others combine rows first.
 _MIN_CHANNELS_DIRECT = 8
+_MAX_TAPS_DIRECT = 4
 # Rows of the doubling kernel's band buffer: about this many bytes.
 _BAND_BYTES = 1 << 20
 
@@ -74,16 +85,16 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
-def run_tasks(kernel, args: tuple, tasks: int, work: int) -> None:
-    """Call ``kernel(*args, first, last)`` on contiguous task ranges covering ``range(tasks)``.
+def run_tasks(kernel, args: tuple, tasks: int, work: int, offset: int = 0) -> None:
+    """Call ``kernel(*args, first, last)`` on contiguous ranges covering ``offset + range(tasks)``.
 
     ``work`` (element-operations) decides how many threads are worth starting.
     """
     threads = min(_backend.num_threads(), tasks, max(1, work // _MIN_WORK_PER_THREAD))
     if threads <= 1:
-        kernel(*args, 0, tasks)
+        kernel(*args, offset, offset + tasks)
         return
-    bounds = [tasks * t // threads for t in range(threads + 1)]
+    bounds = [offset + tasks * t // threads for t in range(threads + 1)]
     pool = _pool(threads - 1)
     futures = [pool.submit(kernel, *args, bounds[t], bounds[t + 1]) for t in range(1, threads)]
     try:
@@ -91,6 +102,85 @@ def run_tasks(kernel, args: tuple, tasks: int, work: int) -> None:
     finally:
         for future in futures:
             future.result()
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory of results
+# ---------------------------------------------------------------------------------------------
+
+_CACHE_VARIABLE = "VENTANAL_RESULT_CACHE_MB"
+_CACHE_MIN_BYTES = 4 << 20   # smaller results come from malloc's own free lists anyway
+_cache_lock = threading.Lock()
+_idle: OrderedDict[int, list[np.ndarray]] = OrderedDict()   # nbytes -> idle raw buffers
+_idle_bytes = 0
+
+
+def _cache_limit() -> int:
+    value = os.environ.get(_CACHE_VARIABLE, "").strip()
+    if not value:
+        return 256 << 20
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ValueError(f"environment variable {_CACHE_VARIABLE} must be a number of MiB, "
+                         f"got {value!r}") from None
+    return max(0, int(megabytes * (1 << 20)))
+
+
+def _release(raw: np.ndarray) -> None:
+    """Called when the last array on ``raw`` dies: keep ``raw`` idle for reuse, within the limit."""
+    global _idle_bytes
+    limit = _cache_limit()
+    with _cache_lock:
+        if raw.nbytes > limit:
+            return
+        while _idle_bytes + raw.nbytes > limit and _idle:
+            size, buffers = next(iter(_idle.items()))   # the least recently used size
+            buffers.pop()
+            _idle_bytes -= size
+            if not buffers:
+                del _idle[size]
+        _idle.setdefault(raw.nbytes, []).append(raw)
+        _idle.move_to_end(raw.nbytes)
+        _idle_bytes += raw.nbytes
+
+
+def empty(shape, dtype) -> np.ndarray:
+    """``np.empty(shape, dtype)``, on recycled memory when a large result of that size died."""
+    global _idle_bytes
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes < _CACHE_MIN_BYTES or _cache_limit() == 0:
+        return np.empty(shape, dtype)
+    raw = None
+    with _cache_lock:
+        buffers = _idle.get(nbytes)
+        if buffers:
+            raw = buffers.pop()
+            _idle_bytes -= nbytes
+            if not buffers:
+                del _idle[nbytes]
+    if raw is None:
+        # 64-byte aligned (NumPy guarantees 16): vector loads never split a cache line
+        spare = np.empty(nbytes + 64, np.uint8)
+        offset = -spare.ctypes.data % 64
+        raw = spare[offset:offset + nbytes]
+    flat = np.frombuffer(memoryview(raw), dtype=dtype)
+    # ``flat.base`` is the memoryview that every view of the result keeps alive (NumPy stops
+    # its base chains at the first object that is not an array): when it dies, nothing uses
+    # ``raw`` any more.
+    weakref.finalize(flat.base, _release, raw)
+    return flat.reshape(shape)
+
+
+def _forget_cache_after_fork():
+    global _idle_bytes
+    _idle.clear()
+    _idle_bytes = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_cache_after_fork)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,7 +220,7 @@ class Canonical:
 
     def empty(self, dtype) -> np.ndarray:
         """The output, ``(batch', Do, Ho, Wo, C')``, uninitialised."""
-        return np.empty(self.out_shape5, dtype=dtype)
+        return empty(self.out_shape5, dtype)
 
     def result(self, out5: np.ndarray) -> np.ndarray:
         """``out5`` as the channels-last output ``(batch, *output, channels)``."""
@@ -200,7 +290,7 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
         run_tasks(kernels.max_doubling,
                   (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest, band),
                   tasks, work)
-    elif C >= _MIN_CHANNELS_DIRECT:
+    elif C >= _MIN_CHANNELS_DIRECT and kd * kh * kw <= _MAX_TAPS_DIRECT:
         run_tasks(kernels.max_channels,
                   (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, lowest),
                   B * Do * Ho, work)
@@ -230,7 +320,7 @@ def _numba_avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
     B, Do, Ho, Wo, C = out5.shape
     zero = accumulator.type(0)
     work = out5.size * kd * kh * kw
-    if C >= _MIN_CHANNELS_DIRECT:
+    if C >= _MIN_CHANNELS_DIRECT and kd * kh * kw <= _MAX_TAPS_DIRECT:
         run_tasks(kernels.avg_channels,
                   (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, *counts, zero),
                   B * Do * Ho, work)
@@ -250,6 +340,85 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
          groups: int) -> np.ndarray | None:
     """Convolution of channels-last ``x`` with ``w`` (spatial, in/groups, out), or None."""
     backend = _backend.active()
-    if backend == "reference":
+    if backend == "reference" or x.size == 0 or w.size == 0:
         return None
-    return None
+    from .conv import _dtypes
+
+    accumulator, result = _dtypes(x, w)
+    if (backend == "numba" and x.dtype in _NUMBA_MAX_DTYPES and w.dtype in _NUMBA_MAX_DTYPES
+            and accumulator == result):
+        y = _numba_conv(x, w, plan, groups, accumulator)
+        if y is not None:
+            return y
+    from . import _numpy_fast
+
+    return _numpy_fast.conv(x, w, plan, groups, accumulator, result)
+
+
+# Channels-last convolutions with at most this many input channels per group use the direct
+# kernel; more go through BLAS on bands of the input matrix.
+_MAX_CHANNELS_DIRECT = 4
+# Bands of the input matrix: about this many bytes (a share of the 2 MiB L2 of a core).
+_COLUMNS_BAND_BYTES = 1 << 20
+
+
+def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
+    """The numba paths; None when the case is better left to the NumPy path."""
+    kernels = _backend.numba_kernels(required=True)["conv"]
+    if x.dtype == np.bool_:
+        x = x.view(np.uint8)
+    if w.dtype == np.bool_:
+        w = w.astype(accumulator)
+    in_channels, per_group, out_channels = x.shape[-1], w.shape[-2], w.shape[-1]
+    taps = int(np.prod(plan.window_shape))
+    job = Canonical(x, plan)
+    (D, kd, *_), (H, kh, *_), (W, kw, *_) = job.geo.tolist()
+    Do, Ho, Wo = (axis.output for axis in job.axes)
+    tasks = job.rows.shape[0] * Do * Ho
+    work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
+    depthwise = per_group == 1 and out_channels == groups
+    if (in_channels == 1 and out_channels == 1) or (depthwise and job.planes):
+        # one input and one output channel per plane; plane p uses kernel p % channels
+        weights = np.ascontiguousarray(w.reshape(taps, out_channels).T, accumulator)
+        out5 = job.empty(accumulator)
+        run_tasks(kernels.conv_planes, (job.rows.reshape(-1, W), weights,
+                                        out5.reshape(-1, Wo), job.geo, accumulator.type(0)),
+                  tasks, work)
+        return job.result(out5)
+    if job.planes:   # channels-first data with many channels: the kernels want them last
+        job = Canonical(np.ascontiguousarray(x), plan)
+        tasks = job.rows.shape[0] * Do * Ho
+        work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
+    out5 = empty((job.rows.shape[0], Do, Ho, Wo, out_channels), accumulator)
+    result = out5.reshape((x.shape[0],) + plan.output_shape + (out_channels,))
+    if groups == 1 and (in_channels <= _MAX_CHANNELS_DIRECT or accumulator.kind != "f"):
+        w3 = np.ascontiguousarray(w.reshape(taps, in_channels, out_channels), accumulator)
+        run_tasks(kernels.conv_channels, (job.rows.reshape(-1, W, in_channels), w3,
+                                          out5.reshape(-1, Wo, out_channels), job.geo,
+                                          accumulator.type(0)), tasks, work)
+        return result
+    if accumulator.kind != "f":
+        return None
+    # BLAS on bands of the input matrix: rows of `cols` are output pixels, columns are
+    # (group, tap, input channel); one matrix product per group and band.
+    x3 = job.rows.reshape(-1, W, in_channels)
+    if x3.dtype != accumulator:
+        x3 = x3.astype(accumulator)
+    depth = taps * per_group
+    out_group = out_channels // groups
+    matrices = [np.ascontiguousarray(
+        w[..., g * out_group:(g + 1) * out_group].reshape(depth, out_group), accumulator)
+        for g in range(groups)]
+    band = max(1, min(tasks, _COLUMNS_BAND_BYTES // (Wo * groups * depth
+                                                     * accumulator.itemsize)))
+    cols = np.empty((band * Wo, groups * depth), accumulator)
+    out2 = out5.reshape(-1, out_channels)
+    for first in range(0, tasks, band):
+        last = min(tasks, first + band)
+        pixels = (last - first) * Wo
+        run_tasks(kernels.im2col, (x3, cols, job.geo, groups, accumulator.type(0), first),
+                  last - first, pixels * groups * depth, offset=first)
+        for g, matrix in enumerate(matrices):
+            np.matmul(cols[:pixels, g * depth:(g + 1) * depth], matrix,
+                      out=out2[first * Wo:first * Wo + pixels, g * out_group:(g + 1) * out_group])
+    return result

@@ -2,23 +2,26 @@
 
 Every kernel works on C-contiguous channels-last data lifted to three spatial axes
 ``(batch, D, H, W, channels)`` and seen as rows: ``x`` has one row per ``(batch, d, h)``,
-``out`` one row per output ``(batch, od, oh)`` (the *task*). A call computes the tasks
+``out`` one row per output ``(batch, od, oh)`` (a *task*). A call computes the tasks
 ``first_task .. last_task - 1``, so that threads can share an op (:mod:`._fast` runs the
 threads; the kernels release the GIL). ``geo`` holds the plan's numbers, one row per axis
 (D, H, W): ``size, window, stride, dilation, pad_before, output, span``; the kernels never
 derive a size themselves.
 
-Why the loops look the way they do (each point was measured):
+Why the code looks the way it does (each point was measured on the benchmark machine):
 
-* The innermost loop always runs over a slice or an axis that starts at 0 with a step of 1
-  (or a constant step of 2): that is what LLVM vectorises. Padding is handled outside the
-  innermost loop, by splitting border columns from interior ones or by a small row buffer
-  whose padded cells hold the identity, never by a branch per element.
-* Up to four window taps are combined per pass over the output row, so a 2x2 window reads
-  each input cell once and writes each output cell once.
-* Large windows (max only) use window doubling: windows of 1, 2, 4, 8 taps, then one
-  overlapping step, per axis, so the cost hardly depends on the window.
-* ``_mx`` is ``np.maximum`` for one pair: NaN wins, whichever side it is on.
+* Inner loops live in small helper functions whose arrays are separate arguments: LLVM then
+  vectorises them after a cheap overlap check, where the same loop written inline (two rows
+  of one array, say) stays scalar. Slice assignment (``a[:] = b``) is slow in numba; helpers
+  ``_fill`` and ``_copy`` replace it.
+* Innermost loops run over an axis that starts at 0 with a step of 1 (or a constant 2).
+  Padding never costs a branch per element: border columns are split from interior ones, or
+  the window's rows go into a row buffer whose padded cells hold the identity.
+* Up to four window taps are combined per pass (a missing tap repeats one: max is idempotent),
+  so a 2x2 window reads each input cell once and writes each output cell once.
+* Large max windows use window doubling (windows of 1, 2, 4, 8 taps, then one overlapping
+  step) along W and then H, so the cost hardly depends on the window.
+* ``_mx`` is ``np.maximum`` of one pair: a NaN on either side wins.
 """
 
 from __future__ import annotations
@@ -31,158 +34,186 @@ _OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
 
 @njit(inline="always", cache=True)
 def _mx(a, b):
-    # x86 maxps computes `a > b ? a : b` (a NaN b wins); a NaN a must win too.
+    # `a > b ? a : b` is x86's maxps (a NaN b wins); a NaN a must win too.
     t = a if a > b else b
     return a if a != a else t
 
 
 # ---------------------------------------------------------------------------------------------
-# Channels last, many channels: direct, up to four taps per pass over the output row
+# Elementwise helpers on 1-D rows
 # ---------------------------------------------------------------------------------------------
 
 @njit(**_OPTIONS)
-def _max_taps(x3, o, j0, j1, stride, tap_rows, tap_cols, taps):
-    """``o[j, :] = max over taps t of x3[tap_rows[t], j*stride + tap_cols[t], :]``, j0 <= j < j1."""
-    C = o.shape[1]
-    t = 0
-    while t < taps:
-        g = min(4, taps - t)
-        r0 = tap_rows[t]
-        c0 = tap_cols[t]
-        if g == 1:
-            if t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = x3[r0, p + c0, c]
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(o[j, c], x3[r0, p + c0, c])
-        elif g == 2:
-            r1 = tap_rows[t + 1]
-            c1 = tap_cols[t + 1]
-            if t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(x3[r0, p + c0, c], x3[r1, p + c1, c])
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(o[j, c], _mx(x3[r0, p + c0, c], x3[r1, p + c1, c]))
-        elif g == 3:
-            r1 = tap_rows[t + 1]
-            c1 = tap_cols[t + 1]
-            r2 = tap_rows[t + 2]
-            c2 = tap_cols[t + 2]
-            if t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(_mx(x3[r0, p + c0, c], x3[r1, p + c1, c]),
-                                      x3[r2, p + c2, c])
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(o[j, c], _mx(_mx(x3[r0, p + c0, c], x3[r1, p + c1, c]),
-                                                   x3[r2, p + c2, c]))
-        else:
-            r1 = tap_rows[t + 1]
-            c1 = tap_cols[t + 1]
-            r2 = tap_rows[t + 2]
-            c2 = tap_cols[t + 2]
-            r3 = tap_rows[t + 3]
-            c3 = tap_cols[t + 3]
-            if t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(_mx(x3[r0, p + c0, c], x3[r1, p + c1, c]),
-                                      _mx(x3[r2, p + c2, c], x3[r3, p + c3, c]))
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = _mx(o[j, c], _mx(_mx(x3[r0, p + c0, c], x3[r1, p + c1, c]),
-                                                   _mx(x3[r2, p + c2, c], x3[r3, p + c3, c])))
-        t += g
+def _fill(a, n, value):
+    for q in range(n):
+        a[q] = value
 
 
 @njit(**_OPTIONS)
-def _sum_taps(x3, o, j0, j1, stride, tap_rows, tap_cols, taps, zero):
-    """``o[j, :] = sum over taps t of x3[tap_rows[t], j*stride + tap_cols[t], :]`` (``zero``
-    fixes the accumulator type: each value is converted before it is added)."""
-    C = o.shape[1]
-    t = 0
-    while t < taps:
-        g = min(4, taps - t)
-        r0 = tap_rows[t]
-        c0 = tap_cols[t]
-        if g == 1:
-            if t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = x3[r0, p + c0, c] + zero
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] += x3[r0, p + c0, c] + zero
-        elif g == 2:
-            r1 = tap_rows[t + 1]
-            c1 = tap_cols[t + 1]
-            if t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = (x3[r0, p + c0, c] + zero) + (x3[r1, p + c1, c] + zero)
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] += (x3[r0, p + c0, c] + zero) + (x3[r1, p + c1, c] + zero)
-        else:
-            # three or four taps: the fourth, when absent, repeats the third times zero
-            r1 = tap_rows[t + 1]
-            c1 = tap_cols[t + 1]
-            r2 = tap_rows[t + 2]
-            c2 = tap_cols[t + 2]
-            if g == 4:
-                r3 = tap_rows[t + 3]
-                c3 = tap_cols[t + 3]
-                if t == 0:
-                    for j in range(j0, j1):
-                        p = j * stride
-                        for c in range(C):
-                            o[j, c] = (((x3[r0, p + c0, c] + zero) + (x3[r1, p + c1, c] + zero))
-                                       + ((x3[r2, p + c2, c] + zero)
-                                          + (x3[r3, p + c3, c] + zero)))
-                else:
-                    for j in range(j0, j1):
-                        p = j * stride
-                        for c in range(C):
-                            o[j, c] += (((x3[r0, p + c0, c] + zero) + (x3[r1, p + c1, c] + zero))
-                                        + ((x3[r2, p + c2, c] + zero)
-                                           + (x3[r3, p + c3, c] + zero)))
-            elif t == 0:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] = (((x3[r0, p + c0, c] + zero) + (x3[r1, p + c1, c] + zero))
-                                   + (x3[r2, p + c2, c] + zero))
-            else:
-                for j in range(j0, j1):
-                    p = j * stride
-                    for c in range(C):
-                        o[j, c] += (((x3[r0, p + c0, c] + zero) + (x3[r1, p + c1, c] + zero))
-                                    + (x3[r2, p + c2, c] + zero))
-        t += g
+def _copy(target, source, n):
+    for q in range(n):
+        target[q] = source[q]
 
+
+@njit(**_OPTIONS)
+def _max4(target, a, b, c, d, n, first):
+    """``target = max(a, b, c, d)``, or ``max(target, a, b, c, d)`` unless ``first``."""
+    if first:
+        for q in range(n):
+            target[q] = _mx(_mx(a[q], b[q]), _mx(c[q], d[q]))
+    else:
+        for q in range(n):
+            target[q] = _mx(target[q], _mx(_mx(a[q], b[q]), _mx(c[q], d[q])))
+
+
+@njit(**_OPTIONS)
+def _max2(target, a, b, n):
+    """``target = max(a, b)`` (``target`` may be ``a``)."""
+    for q in range(n):
+        target[q] = _mx(a[q], b[q])
+
+
+@njit(inline="always", cache=True)
+def _max_of_rows(target, x2, rows, count, n):
+    """``target = max over the rows x2[rows[t]]``, four per pass, then a pair or one."""
+    t = 0
+    while count - t >= 3 or (t == 0 and count >= 3):
+        a, b, c, d = t, t + 1, t + 2, min(t + 3, count - 1)
+        _max4(target, x2[rows[a]], x2[rows[b]], x2[rows[c]], x2[rows[d]], n, t == 0)
+        t = d + 1
+    if count - t == 2:
+        if t == 0:
+            _max2(target, x2[rows[0]], x2[rows[1]], n)
+        else:
+            _max4(target, x2[rows[t]], x2[rows[t + 1]], x2[rows[t]], x2[rows[t + 1]], n, False)
+    elif count - t == 1:
+        if t == 0:
+            _copy(target, x2[rows[0]], n)
+        else:
+            _max2(target, target, x2[rows[t]], n)
+
+
+@njit(**_OPTIONS)
+def _sum_rows(target, a, b, n, zero, count, first):
+    """``target (=|+=) a (+ b if count == 2)``, each value converted to the type of ``zero``."""
+    if count == 1:
+        if first:
+            for q in range(n):
+                target[q] = a[q] + zero
+        else:
+            for q in range(n):
+                target[q] += a[q] + zero
+    elif first:
+        for q in range(n):
+            target[q] = (a[q] + zero) + (b[q] + zero)
+    else:
+        for q in range(n):
+            target[q] += (a[q] + zero) + (b[q] + zero)
+
+
+@njit(**_OPTIONS)
+def _max_stride2(target, source, n, offset, first):
+    """``target[j] (max)= source[2*j + offset]``: the constant step lets LLVM vectorise."""
+    ahead = source[offset:]
+    if first:
+        for j in range(n):
+            target[j] = ahead[2 * j]
+    else:
+        for j in range(n):
+            target[j] = _mx(target[j], ahead[2 * j])
+
+
+@njit(**_OPTIONS)
+def _max_pairs_stride2(target, source, n):
+    """``target[j] = max(source[2j], source[2j+1])``, the 2x2 stride-2 case."""
+    for j in range(n):
+        target[j] = _mx(source[2 * j], source[2 * j + 1])
+
+
+@njit(**_OPTIONS)
+def _max_strided(target, source, n, stride, offset, first):
+    ahead = source[offset:]
+    if first:
+        for j in range(n):
+            target[j] = ahead[stride * j]
+    else:
+        for j in range(n):
+            target[j] = _mx(target[j], ahead[stride * j])
+
+
+@njit(**_OPTIONS)
+def _sum_strided(target, source, n, stride, offset, first):
+    ahead = source[offset:]
+    if first:
+        for j in range(n):
+            target[j] = ahead[stride * j]
+    else:
+        for j in range(n):
+            target[j] += ahead[stride * j]
+
+
+@njit(**_OPTIONS)
+def _max_columns(target, source, n, stride, offset, first):
+    """Rows of C channels: ``target[j, :] (max)= source[stride*j + offset, :]``."""
+    C = target.shape[1]
+    if first:
+        for j in range(n):
+            p = stride * j + offset
+            for c in range(C):
+                target[j, c] = source[p, c]
+    else:
+        for j in range(n):
+            p = stride * j + offset
+            for c in range(C):
+                target[j, c] = _mx(target[j, c], source[p, c])
+
+
+@njit(**_OPTIONS)
+def _max_columns4(target, source, n, stride, o_a, o_b, o_c, o_d, first):
+    """Rows of C channels: ``target[j, :] (max)= max of source[stride*j + o_t, :]``."""
+    C = target.shape[1]
+    if first:
+        for j in range(n):
+            p = stride * j
+            for c in range(C):
+                target[j, c] = _mx(_mx(source[p + o_a, c], source[p + o_b, c]),
+                                   _mx(source[p + o_c, c], source[p + o_d, c]))
+    else:
+        for j in range(n):
+            p = stride * j
+            for c in range(C):
+                target[j, c] = _mx(target[j, c], _mx(_mx(source[p + o_a, c], source[p + o_b, c]),
+                                                     _mx(source[p + o_c, c], source[p + o_d, c])))
+
+
+@njit(**_OPTIONS)
+def _sum_columns(target, source, n, stride, offset, first):
+    C = target.shape[1]
+    if first:
+        for j in range(n):
+            p = stride * j + offset
+            for c in range(C):
+                target[j, c] = source[p, c]
+    else:
+        for j in range(n):
+            p = stride * j + offset
+            for c in range(C):
+                target[j, c] += source[p, c]
+
+
+@njit(**_OPTIONS)
+def _scale_columns(target, inverse, n_columns):
+    """``target[j, :] *= inverse[j]``."""
+    C = target.shape[1]
+    for j in range(n_columns):
+        scale = inverse[j]
+        for c in range(C):
+            target[j, c] = target[j, c] * scale
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows and taps of one output row
+# ---------------------------------------------------------------------------------------------
 
 @njit(inline="always", cache=True)
 def _task_rows(task, geo, rows):
@@ -216,60 +247,99 @@ def _interior(geo):
 
 
 @njit(inline="always", cache=True)
-def _border_taps(j, geo, rows, nrows, tap_rows, tap_cols):
-    """Taps of a border column ``j``; columns are relative to ``j * stride``."""
+def _column_taps(j, geo, rows, nrows, tap_rows, tap_cols, interior):
+    """Taps ``(row, column - j*stride)`` of output column ``j`` (all of them if interior)."""
     W, kw, sw, dw, low = geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4]
     taps = 0
     for r in range(nrows):
         for m in range(kw):
             p = j * sw - low + m * dw
-            if 0 <= p < W:
+            if interior or 0 <= p < W:
                 tap_rows[taps] = rows[r]
-                tap_cols[taps] = p - j * sw
+                tap_cols[taps] = m * dw - low
                 taps += 1
     return taps
+
+
+# ---------------------------------------------------------------------------------------------
+# Channels last, many channels: direct, up to four taps per pass over the output row
+# ---------------------------------------------------------------------------------------------
+
+@njit(**_OPTIONS)
+def _max_group(o, x_a, x_b, x_c, x_d, c_a, c_b, c_c, c_d, j0, j1, stride, first):
+    """``o[j, :] (max)= max of x_t[j*stride + c_t, :]`` over four taps t, ``j0 <= j < j1``."""
+    C = o.shape[1]
+    if first:
+        for j in range(j0, j1):
+            p = j * stride
+            for c in range(C):
+                o[j, c] = _mx(_mx(x_a[p + c_a, c], x_b[p + c_b, c]),
+                              _mx(x_c[p + c_c, c], x_d[p + c_d, c]))
+    else:
+        for j in range(j0, j1):
+            p = j * stride
+            for c in range(C):
+                o[j, c] = _mx(o[j, c], _mx(_mx(x_a[p + c_a, c], x_b[p + c_b, c]),
+                                           _mx(x_c[p + c_c, c], x_d[p + c_d, c])))
+
+
+@njit(**_OPTIONS)
+def _average_group(o, x_a, x_b, x_c, x_d, c_a, c_b, c_c, c_d, count, j0, j1, stride,
+                   inverse, zero):
+    """``o[j, :] = inverse[j] * sum of x_t[j*stride + c_t, :]`` over the first ``count`` of
+    four taps, each converted to the type of ``zero`` before it is added."""
+    C = o.shape[1]
+    for j in range(j0, j1):
+        p = j * stride
+        scale = inverse[j]
+        if count == 4:
+            for c in range(C):
+                o[j, c] = scale * (((x_a[p + c_a, c] + zero) + (x_b[p + c_b, c] + zero))
+                                   + ((x_c[p + c_c, c] + zero) + (x_d[p + c_d, c] + zero)))
+        elif count == 3:
+            for c in range(C):
+                o[j, c] = scale * (((x_a[p + c_a, c] + zero) + (x_b[p + c_b, c] + zero))
+                                   + (x_c[p + c_c, c] + zero))
+        elif count == 2:
+            for c in range(C):
+                o[j, c] = scale * ((x_a[p + c_a, c] + zero) + (x_b[p + c_b, c] + zero))
+        else:
+            for c in range(C):
+                o[j, c] = scale * (x_a[p + c_a, c] + zero)
+
+
+@njit(inline="always", cache=True)
+def _max_taps(x3, o, j0, j1, stride, tap_rows, tap_cols, taps):
+    t = 0
+    while t < taps:
+        # a group of four taps; a short last group repeats its last tap
+        a, b = t, min(t + 1, taps - 1)
+        c, d = min(t + 2, taps - 1), min(t + 3, taps - 1)
+        _max_group(o, x3[tap_rows[a]], x3[tap_rows[b]], x3[tap_rows[c]], x3[tap_rows[d]],
+                   tap_cols[a], tap_cols[b], tap_cols[c], tap_cols[d], j0, j1, stride, t == 0)
+        t += 4
+
+
+@njit(inline="always", cache=True)
+def _average_taps(x3, o, j0, j1, stride, tap_rows, tap_cols, taps, inverse, zero):
+    """At most four taps (the dispatcher's rule for this kernel): one pass."""
+    b, c, d = min(1, taps - 1), min(2, taps - 1), min(3, taps - 1)
+    _average_group(o, x3[tap_rows[0]], x3[tap_rows[b]], x3[tap_rows[c]], x3[tap_rows[d]],
+                   tap_cols[0], tap_cols[b], tap_cols[c], tap_cols[d], taps, j0, j1, stride,
+                   inverse, zero)
+
+
+@njit(**_OPTIONS)
+def _inverse_counts(inverse, row_count, counts_w, n):
+    """``inverse[j] = 1 / (row_count * counts_w[j])`` (inf for no cell: 0 * inf is NaN)."""
+    for j in range(n):
+        inverse[j] = 1.0 / (row_count * counts_w[j])
 
 
 @njit(**_OPTIONS)
 def max_channels(x3, out3, geo, lowest, first_task, last_task):
     """Max pooling, channels last: ``x3`` (rows, W, C), ``out3`` (tasks, Wo, C)."""
-    kd, kh, kw, dw, low, Wo = geo[0, 1], geo[1, 1], geo[2, 1], geo[2, 3], geo[2, 4], geo[2, 5]
-    sw = geo[2, 2]
-    rows = np.empty(kd * kh, np.int64)
-    tap_rows = np.empty(kd * kh * kw, np.int64)
-    tap_cols = np.empty(kd * kh * kw, np.int64)
-    ja, jb = _interior(geo)
-    for task in range(first_task, last_task):
-        nrows = _task_rows(task, geo, rows)
-        o = out3[task]
-        if nrows == 0:
-            o[:, :] = lowest
-            continue
-        taps = 0
-        for r in range(nrows):
-            for m in range(kw):
-                tap_rows[taps] = rows[r]
-                tap_cols[taps] = m * dw - low
-                taps += 1
-        _max_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps)
-        for j in range(Wo):
-            if ja <= j < jb:
-                continue
-            taps = _border_taps(j, geo, rows, nrows, tap_rows, tap_cols)
-            if taps == 0:
-                o[j, :] = lowest
-            else:
-                _max_taps(x3, o, j, j + 1, sw, tap_rows, tap_cols, taps)
-
-
-@njit(**_OPTIONS)
-def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, first_task, last_task):
-    """Average pooling, channels last; ``out3`` has the accumulator dtype (that of ``zero``).
-
-    The divisor of output ``(od, oh, ow)`` is ``counts_d[od] * counts_h[oh] * counts_w[ow]``.
-    """
-    kd, kh, kw, dw, low, Wo = geo[0, 1], geo[1, 1], geo[2, 1], geo[2, 3], geo[2, 4], geo[2, 5]
-    sw, Ho, Do = geo[2, 2], geo[1, 5], geo[0, 5]
+    kd, kh, kw, sw, Wo = geo[0, 1], geo[1, 1], geo[2, 1], geo[2, 2], geo[2, 5]
     C = x3.shape[2]
     rows = np.empty(kd * kh, np.int64)
     tap_rows = np.empty(kd * kh * kw, np.int64)
@@ -278,136 +348,116 @@ def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, first_task, 
     for task in range(first_task, last_task):
         nrows = _task_rows(task, geo, rows)
         o = out3[task]
-        row_count = counts_d[(task // Ho) % Do] * counts_h[task % Ho]
         if nrows == 0:
-            o[:, :] = zero
-        else:
-            taps = 0
-            for r in range(nrows):
-                for m in range(kw):
-                    tap_rows[taps] = rows[r]
-                    tap_cols[taps] = m * dw - low
-                    taps += 1
-            _sum_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps, zero)
-            for j in range(Wo):
-                if ja <= j < jb:
-                    continue
-                taps = _border_taps(j, geo, rows, nrows, tap_rows, tap_cols)
-                if taps == 0:
-                    o[j, :] = zero
-                else:
-                    _sum_taps(x3, o, j, j + 1, sw, tap_rows, tap_cols, taps, zero)
-        for j in range(Wo):
-            divisor = (row_count * counts_w[j]) + zero
-            for c in range(C):
-                o[j, c] = o[j, c] / divisor
+            _fill(o.reshape(Wo * C), Wo * C, lowest)
+            continue
+        if ja < jb:
+            taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
+            _max_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps)
+        for border in range(Wo - (jb - ja)):  # the columns outside [ja, jb)
+            j = border if border < ja else border + (jb - ja)
+            taps = _column_taps(j, geo, rows, nrows, tap_rows, tap_cols, False)
+            if taps == 0:
+                _fill(o[j], C, lowest)
+            else:
+                _max_taps(x3, o, j, j + 1, sw, tap_rows, tap_cols, taps)
+
+
+@njit(**_OPTIONS)
+def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, first_task, last_task):
+    """Average pooling, channels last, at most four taps per window; ``out3`` has the
+    accumulator dtype (that of ``zero``).
+
+    The divisor of output ``(od, oh, ow)`` is ``counts_d[od] * counts_h[oh] * counts_w[ow]``;
+    sums are multiplied by its inverse (within an ulp of dividing).
+    """
+    kd, kh, kw, sw, Wo = geo[0, 1], geo[1, 1], geo[2, 1], geo[2, 2], geo[2, 5]
+    Do, Ho = geo[0, 5], geo[1, 5]
+    C = x3.shape[2]
+    rows = np.empty(kd * kh, np.int64)
+    tap_rows = np.empty(kd * kh * kw, np.int64)
+    tap_cols = np.empty(kd * kh * kw, np.int64)
+    inverse = np.empty(Wo, out3.dtype)
+    ja, jb = _interior(geo)
+    for task in range(first_task, last_task):
+        nrows = _task_rows(task, geo, rows)
+        o = out3[task]
+        _inverse_counts(inverse, counts_d[(task // Ho) % Do] * counts_h[task % Ho], counts_w, Wo)
+        if nrows == 0:
+            _fill(o.reshape(Wo * C), Wo * C, zero * inverse[0])
+            continue
+        if ja < jb:
+            taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
+            _average_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps, inverse, zero)
+        for border in range(Wo - (jb - ja)):  # the columns outside [ja, jb)
+            j = border if border < ja else border + (jb - ja)
+            taps = _column_taps(j, geo, rows, nrows, tap_rows, tap_cols, False)
+            if taps == 0:
+                _fill(o[j], C, zero * inverse[j])
+            else:
+                _average_taps(x3, o, j, j + 1, sw, tap_rows, tap_cols, taps, inverse, zero)
 
 
 # ---------------------------------------------------------------------------------------------
 # Few channels (planes): the window's rows combined into a padded row buffer, then its columns
 # ---------------------------------------------------------------------------------------------
 
+@njit(inline="always", cache=True)
+def _row_buffer_layout(geo, C):
+    W, low, span = geo[2, 0], geo[2, 4], geo[2, 6]
+    read = min(W, span - low)  # input columns the windows reach (stride > window skips a tail)
+    return low * C, read * C, span * C
+
+
 @njit(**_OPTIONS)
 def max_rows(x2, out2, geo, lowest, first_task, last_task):
     """Max pooling of ``x2`` (rows, W*C) into ``out2`` (tasks, Wo*C); C = ``x2.shape[1] // W``."""
     kd, kh = geo[0, 1], geo[1, 1]
-    W, kw, sw, dw, low, Wo, span = (geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4],
-                                    geo[2, 5], geo[2, 6])
+    W, kw, sw, dw, Wo, span = geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 5], geo[2, 6]
     C = x2.shape[1] // W
-    read = min(W, span - low)  # input columns the windows reach (stride > window skips a tail)
-    n = read * C
-    buf = np.empty(span * C, x2.dtype)
-    buf[:low * C] = lowest
-    buf[(low + read) * C:] = lowest
-    inner = buf[low * C:(low + read) * C]
+    start, n, length = _row_buffer_layout(geo, C)
+    buf = np.empty(length, x2.dtype)
+    _fill(buf, start, lowest)
+    _fill(buf[start + n:], length - start - n, lowest)
+    inner = buf[start:start + n]
+    buf2 = buf.reshape(span, C)
     rows = np.empty(kd * kh, np.int64)
     for task in range(first_task, last_task):
         nrows = _task_rows(task, geo, rows)
-        # The window's rows, three per pass.
+        # The window's rows, up to four per pass.
         if nrows == 0:
-            inner[:] = lowest
-        elif nrows == 1:
-            r0 = x2[rows[0]]
-            for p in range(n):
-                inner[p] = r0[p]
-        elif nrows == 2:
-            r0 = x2[rows[0]]
-            r1 = x2[rows[1]]
-            for p in range(n):
-                inner[p] = _mx(r0[p], r1[p])
+            _fill(inner, n, lowest)
         else:
-            r0 = x2[rows[0]]
-            r1 = x2[rows[1]]
-            r2 = x2[rows[2]]
-            for p in range(n):
-                inner[p] = _mx(_mx(r0[p], r1[p]), r2[p])
-            g = 3
-            while g < nrows:
-                r0 = x2[rows[g]]
-                if g + 2 < nrows:
-                    r1 = x2[rows[g + 1]]
-                    r2 = x2[rows[g + 2]]
-                    for p in range(n):
-                        inner[p] = _mx(inner[p], _mx(_mx(r0[p], r1[p]), r2[p]))
-                    g += 3
-                elif g + 1 < nrows:
-                    r1 = x2[rows[g + 1]]
-                    for p in range(n):
-                        inner[p] = _mx(inner[p], _mx(r0[p], r1[p]))
-                    g += 2
-                else:
-                    for p in range(n):
-                        inner[p] = _mx(inner[p], r0[p])
-                    g += 1
-        # The window's columns, read from the padded buffer (no border cases left).
+            _max_of_rows(inner, x2, rows, nrows, n)
+        # The window's columns, from the padded buffer: no border case is left.
         o = out2[task]
         if sw == 1:
             # flat: output cell q reads buffer cells q + m*dw*C, for any C
             step = dw * C
             total = Wo * C
-            b1 = buf[step:]
-            if kw == 1:
-                for q in range(total):
-                    o[q] = buf[q]
-            else:
-                for q in range(total):
-                    o[q] = _mx(buf[q], b1[q])
-            m = 2
+            m = 0
             while m < kw:
-                bm = buf[m * step:]
-                if m + 1 < kw:
-                    bn = buf[(m + 1) * step:]
-                    for q in range(total):
-                        o[q] = _mx(o[q], _mx(bm[q], bn[q]))
-                    m += 2
-                else:
-                    for q in range(total):
-                        o[q] = _mx(o[q], bm[q])
-                    m += 1
+                a, b = m, min(m + 1, kw - 1)
+                c, d = min(m + 2, kw - 1), min(m + 3, kw - 1)
+                _max4(o, buf[a * step:], buf[b * step:], buf[c * step:], buf[d * step:], total,
+                      m == 0)
+                m += 4
         elif C == 1 and sw == 2 and dw == 1 and kw == 2:
-            for j in range(Wo):
-                o[j] = _mx(buf[2 * j], buf[2 * j + 1])
-        elif C == 1 and sw == 2 and dw == 1 and kw == 3:
-            for j in range(Wo):
-                o[j] = _mx(_mx(buf[2 * j], buf[2 * j + 1]), buf[2 * j + 2])
+            _max_pairs_stride2(o, buf, Wo)
+        elif C == 1 and sw == 2:
+            for m in range(kw):
+                _max_stride2(o, buf, Wo, m * dw, m == 0)
         elif C == 1:
-            for j in range(Wo):
-                o[j] = buf[sw * j]
-            for m in range(1, kw):
-                bm = buf[m * dw:]
-                for j in range(Wo):
-                    o[j] = _mx(o[j], bm[sw * j])
+            for m in range(kw):
+                _max_strided(o, buf, Wo, sw, m * dw, m == 0)
         else:
             o2 = o.reshape(Wo, C)
-            b2 = buf.reshape(span, C)
-            for j in range(Wo):
-                p = j * sw
-                for c in range(C):
-                    o2[j, c] = b2[p, c]
-                for m in range(1, kw):
-                    pm = p + m * dw
-                    for c in range(C):
-                        o2[j, c] = _mx(o2[j, c], b2[pm, c])
+            m = 0
+            while m < kw:
+                a, b = m, min(m + 1, kw - 1)
+                c, d = min(m + 2, kw - 1), min(m + 3, kw - 1)
+                _max_columns4(o2, buf2, Wo, sw, a * dw, b * dw, c * dw, d * dw, m == 0)
+                m += 4
 
 
 @njit(**_OPTIONS)
@@ -415,135 +465,92 @@ def avg_rows(x2, out2, geo, counts_d, counts_h, counts_w, zero, first_task, last
     """Average pooling of ``x2`` (rows, W*C) into ``out2`` (tasks, Wo*C) of the accumulator
     dtype (that of ``zero``); divisors as :func:`avg_channels`."""
     kd, kh, Do, Ho = geo[0, 1], geo[1, 1], geo[0, 5], geo[1, 5]
-    W, kw, sw, dw, low, Wo, span = (geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4],
-                                    geo[2, 5], geo[2, 6])
+    W, kw, sw, dw, Wo, span = geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 5], geo[2, 6]
     C = x2.shape[1] // W
-    read = min(W, span - low)
-    n = read * C
-    buf = np.zeros(span * C, out2.dtype)
-    inner = buf[low * C:(low + read) * C]
+    start, n, length = _row_buffer_layout(geo, C)
+    buf = np.zeros(length, out2.dtype)
+    inner = buf[start:start + n]
+    inverse = np.empty(Wo, out2.dtype)
+    buf2 = buf.reshape(span, C)
     rows = np.empty(kd * kh, np.int64)
     for task in range(first_task, last_task):
         nrows = _task_rows(task, geo, rows)
-        row_count = counts_d[(task // Ho) % Do] * counts_h[task % Ho]
         if nrows == 0:
-            inner[:] = zero
-        elif nrows == 1:
-            r0 = x2[rows[0]]
-            for p in range(n):
-                inner[p] = r0[p] + zero
-        else:
-            r0 = x2[rows[0]]
-            r1 = x2[rows[1]]
-            for p in range(n):
-                inner[p] = (r0[p] + zero) + (r1[p] + zero)
-            g = 2
-            while g < nrows:
-                r0 = x2[rows[g]]
-                if g + 1 < nrows:
-                    r1 = x2[rows[g + 1]]
-                    for p in range(n):
-                        inner[p] += (r0[p] + zero) + (r1[p] + zero)
-                    g += 2
-                else:
-                    for p in range(n):
-                        inner[p] += r0[p] + zero
-                    g += 1
+            _fill(inner, n, zero)
+        t = 0
+        while t < nrows:
+            count = min(2, nrows - t)
+            _sum_rows(inner, x2[rows[t]], x2[rows[t + count - 1]], n, zero, count, t == 0)
+            t += count
         o = out2[task]
-        if sw == 1:
-            step = dw * C
-            total = Wo * C
-            for q in range(total):
-                o[q] = buf[q]
-            m = 1
-            while m < kw:
-                bm = buf[m * step:]
-                if m + 1 < kw:
-                    bn = buf[(m + 1) * step:]
-                    for q in range(total):
-                        o[q] += bm[q] + bn[q]
-                    m += 2
-                else:
-                    for q in range(total):
-                        o[q] += bm[q]
-                    m += 1
-        elif C == 1 and sw == 2 and dw == 1 and kw == 2:
-            for j in range(Wo):
-                o[j] = buf[2 * j] + buf[2 * j + 1]
-        elif C == 1:
-            for j in range(Wo):
-                o[j] = buf[sw * j]
-            for m in range(1, kw):
-                bm = buf[m * dw:]
-                for j in range(Wo):
-                    o[j] += bm[sw * j]
+        if C == 1:
+            for m in range(kw):
+                _sum_strided(o, buf, Wo, sw, m * dw, m == 0)
         else:
             o2 = o.reshape(Wo, C)
-            b2 = buf.reshape(span, C)
-            for j in range(Wo):
-                p = j * sw
-                for c in range(C):
-                    o2[j, c] = b2[p, c]
-                for m in range(1, kw):
-                    pm = p + m * dw
-                    for c in range(C):
-                        o2[j, c] += b2[pm, c]
-        o2 = o.reshape(Wo, C)
-        for j in range(Wo):
-            divisor = (row_count * counts_w[j]) + zero
-            for c in range(C):
-                o2[j, c] = o2[j, c] / divisor
+            for m in range(kw):
+                _sum_columns(o2, buf2, Wo, sw, m * dw, m == 0)
+        _inverse_counts(inverse, counts_d[(task // Ho) % Do] * counts_h[task % Ho], counts_w, Wo)
+        _scale_columns(o.reshape(Wo, C), inverse, Wo)
 
 
 # ---------------------------------------------------------------------------------------------
 # Large windows, max: window doubling along W, then along H, on bands of output rows
 # ---------------------------------------------------------------------------------------------
 
-@njit(inline="always", cache=True)
+@njit(**_OPTIONS)
+def _max_shifted(target, source, count, shift):
+    """``target[q] = max(source[q], source[q + shift])`` for ``q < count``."""
+    ahead = source[shift:]
+    for q in range(count):
+        target[q] = _mx(source[q], ahead[q])
+
+
+@njit(**_OPTIONS)
+def _max_in_place(target, other, count):
+    for q in range(count):
+        target[q] = _mx(target[q], other[q])
+
+
+@njit(**_OPTIONS)
 def _double(a, b, length, window, step):
-    """Running max of ``window`` taps ``step`` apart: a[q] = max(a[q], a[q+step], ...).
+    """Running max of ``window`` taps ``step`` apart: max(a[q], a[q+step], ...).
 
     Doubling (1, 2, 4, ... taps) then one overlapping step; ``a`` and ``b`` alternate as
-    source and destination (an in-place update would not vectorise). Returns the array that
-    holds the result, valid for ``q < length - (window - 1) * step``.
+    source and target (an in-place update would not vectorise). Returns True when the result
+    is in ``b``; it is valid for ``q < length - (window - 1) * step``.
     """
+    in_b = False
     w = 1
-    while 2 * w <= window:
-        shift = w * step
-        src = a[shift:]
-        for q in range(length - shift):
-            b[q] = _mx(a[q], src[q])
-        a, b = b, a
-        w *= 2
-    if w < window:
-        shift = (window - w) * step
-        src = a[shift:]
-        for q in range(length - shift):
-            b[q] = _mx(a[q], src[q])
-        a, b = b, a
-    return a
+    while w < window:
+        shift = (w if 2 * w <= window else window - w) * step
+        if in_b:
+            _max_shifted(a, b, length - shift, shift)
+        else:
+            _max_shifted(b, a, length - shift, shift)
+        in_b = not in_b
+        w = 2 * w if 2 * w <= window else window
+    return in_b
 
 
 @njit(**_OPTIONS)
 def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
-    """Max pooling with large windows (D window of 1), by bands of ``band`` output rows.
+    """Max pooling with large windows (a D window of one tap), by bands of ``band`` output rows.
 
     ``x2`` (rows, W*C); ``out2`` (B*Do*Ho, Wo*C). Task ``t`` is band ``t % bands`` of the
     output plane ``t // bands``.
     """
     H, kh, sh, dh, loh, Ho = geo[1, 0], geo[1, 1], geo[1, 2], geo[1, 3], geo[1, 4], geo[1, 5]
     D, sd, lod, Do = geo[0, 0], geo[0, 2], geo[0, 4], geo[0, 5]
-    W, kw, sw, dw, low, Wo, span = (geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4],
-                                    geo[2, 5], geo[2, 6])
+    W, kw, sw, dw, Wo = geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 5]
     C = x2.shape[1] // W
+    start, n, length = _row_buffer_layout(geo, C)
     eh = dh * (kh - 1) + 1
-    read = min(W, span - low)
-    length = span * C
+    width = Wo * C
     bands = (Ho + band - 1) // band
-    band_rows = (band - 1) * sh + eh
     rowbuf = np.empty(length, x2.dtype)
     swap = np.empty(length, x2.dtype)
-    hbuf = np.empty((band_rows, Wo * C), x2.dtype)
+    hbuf = np.empty(((band - 1) * sh + eh, width), x2.dtype)
     for task in range(first_task, last_task):
         plane = task // bands
         i0 = (task % bands) * band
@@ -551,45 +558,31 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
         b = plane // Do
         z = (plane % Do) * sd - lod  # the D window is one tap
         nrows = (i1 - 1 - i0) * sh + eh
-        # Each input row of the band, pooled along W (then subsampled by the W stride).
+        # Each input row of the band, its running max along W, subsampled by the W stride.
         for r in range(nrows):
             y = i0 * sh - loh + r
             h = hbuf[r]
             if z < 0 or z >= D or y < 0 or y >= H:
-                h[:] = lowest
+                _fill(h, width, lowest)
                 continue
-            src = x2[(b * D + z) * H + y]
-            rowbuf[:low * C] = lowest
-            rowbuf[low * C:(low + read) * C] = src[:read * C]
-            rowbuf[(low + read) * C:] = lowest
-            result = _double(rowbuf, swap, length, kw, dw * C)
+            _fill(rowbuf, start, lowest)
+            _copy(rowbuf[start:], x2[(b * D + z) * H + y], n)
+            _fill(rowbuf[start + n:], length - start - n, lowest)
+            result = swap if _double(rowbuf, swap, length, kw, dw * C) else rowbuf
             if sw == 1:
-                h[:] = result[:Wo * C]
+                _copy(h, result, width)
             elif C == 1:
-                for j in range(Wo):
-                    h[j] = result[j * sw]
+                _max_strided(h, result, Wo, sw, 0, True)
             else:
-                for j in range(Wo):
-                    h[j * C:(j + 1) * C] = result[j * sw * C:j * sw * C + C]
-        # Along H: doubling over the band's rows, in place (distinct rows vectorise).
+                _max_columns(h.reshape(Wo, C), result.reshape(length // C, C), Wo, sw, 0, True)
+        # Along H: doubling over the band's rows, in place (each row reads a later one).
         w = 1
         valid = nrows
-        while 2 * w <= kh:
-            shift = w * dh
+        while w < kh:
+            shift = (w if 2 * w <= kh else kh - w) * dh
             valid -= shift
             for r in range(valid):
-                top = hbuf[r]
-                below = hbuf[r + shift]
-                for q in range(Wo * C):
-                    top[q] = _mx(top[q], below[q])
-            w *= 2
-        if w < kh:
-            shift = (kh - w) * dh
-            valid -= shift
-            for r in range(valid):
-                top = hbuf[r]
-                below = hbuf[r + shift]
-                for q in range(Wo * C):
-                    top[q] = _mx(top[q], below[q])
+                _max_in_place(hbuf[r], hbuf[r + shift], width)
+            w = 2 * w if 2 * w <= kh else kh
         for i in range(i0, i1):
-            out2[plane * Ho + i, :] = hbuf[(i - i0) * sh]
+            _copy(out2[plane * Ho + i], hbuf[(i - i0) * sh], width)
