@@ -23,7 +23,9 @@ from numba import njit
 
 from ._numba_pool import _fill, _task_rows
 
-_OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
+# "contract" lets LLVM fuse a*b + c into one FMA (one rounding instead of two): the only
+# fast-math freedom taken; NaN and infinities keep their meaning.
+_OPTIONS = dict(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -31,72 +33,58 @@ _OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
 # ---------------------------------------------------------------------------------------------
 
 @njit(**_OPTIONS)
-def _taps_contiguous(o, r_a, r_b, r_c, r_d, w_a, w_b, w_c, w_d, count, n):
-    """``o[j] += sum of w_t * r_t[j]`` over the first ``count`` of four taps (stride 1)."""
+def _taps_contiguous(o, r_a, r_b, r_c, r_d, w_a, w_b, w_c, w_d, count, n, first, zero):
+    """``o[j] (=|+=) sum of w_t * r_t[j]`` over the first ``count`` of four taps (stride 1);
+    ``first`` assigns (starting from ``zero``, the accumulator's 0) instead of adding."""
     if count == 4:
         for j in range(n):
-            o[j] += (w_a * r_a[j] + w_b * r_b[j]) + (w_c * r_c[j] + w_d * r_d[j])
+            o[j] = (zero if first else o[j]) + (
+                (w_a * r_a[j] + w_b * r_b[j]) + (w_c * r_c[j] + w_d * r_d[j]))
     elif count == 3:
         for j in range(n):
-            o[j] += (w_a * r_a[j] + w_b * r_b[j]) + w_c * r_c[j]
+            o[j] = (zero if first else o[j]) + ((w_a * r_a[j] + w_b * r_b[j]) + w_c * r_c[j])
     elif count == 2:
         for j in range(n):
-            o[j] += w_a * r_a[j] + w_b * r_b[j]
+            o[j] = (zero if first else o[j]) + (w_a * r_a[j] + w_b * r_b[j])
     else:
         for j in range(n):
-            o[j] += w_a * r_a[j]
+            o[j] = (zero if first else o[j]) + w_a * r_a[j]
 
 
 @njit(**_OPTIONS)
-def _taps_stride2(o, r_a, r_b, r_c, r_d, w_a, w_b, w_c, w_d, count, n):
+def _taps_stride2(o, r_a, r_b, r_c, r_d, w_a, w_b, w_c, w_d, count, n, first, zero):
     """As :func:`_taps_contiguous`, reading every second cell (a constant step vectorises)."""
     if count == 4:
         for j in range(n):
-            o[j] += (w_a * r_a[2 * j] + w_b * r_b[2 * j]) + (w_c * r_c[2 * j] + w_d * r_d[2 * j])
+            o[j] = (zero if first else o[j]) + (
+                (w_a * r_a[2 * j] + w_b * r_b[2 * j]) + (w_c * r_c[2 * j] + w_d * r_d[2 * j]))
     elif count == 3:
         for j in range(n):
-            o[j] += (w_a * r_a[2 * j] + w_b * r_b[2 * j]) + w_c * r_c[2 * j]
+            o[j] = (zero if first else o[j]) + (
+                (w_a * r_a[2 * j] + w_b * r_b[2 * j]) + w_c * r_c[2 * j])
     elif count == 2:
         for j in range(n):
-            o[j] += w_a * r_a[2 * j] + w_b * r_b[2 * j]
+            o[j] = (zero if first else o[j]) + (w_a * r_a[2 * j] + w_b * r_b[2 * j])
     else:
         for j in range(n):
-            o[j] += w_a * r_a[2 * j]
+            o[j] = (zero if first else o[j]) + w_a * r_a[2 * j]
 
 
 @njit(**_OPTIONS)
-def _taps_strided(o, r, offsets, weights, count, n, stride):
-    """``o[j] += sum of weights[t] * r[stride*j + offsets[t]]``, any stride."""
-    for t in range(count):
-        source = r[offsets[t]:]
-        weight = weights[t]
-        for j in range(n):
-            o[j] += weight * source[stride * j]
+def _taps_contiguous8(o, r_0, r_1, r_2, r_3, r_4, r_5, r_6, r_7, w_0, w_1, w_2, w_3, w_4, w_5,
+                      w_6, w_7, n, first, zero):
+    """Eight taps per pass, stride 1: half the loads and stores of the output row."""
+    for j in range(n):
+        o[j] = (zero if first else o[j]) + (
+            ((w_0 * r_0[j] + w_1 * r_1[j]) + (w_2 * r_2[j] + w_3 * r_3[j]))
+            + ((w_4 * r_4[j] + w_5 * r_5[j]) + (w_6 * r_6[j] + w_7 * r_7[j])))
 
 
-@njit(inline="always", cache=True)
-def _row_taps(o, r, weights, ja, jb, stride, kw, dw, low):
-    """Interior columns ``[ja, jb)`` of one kernel row: four taps per pass."""
-    n = jb - ja
-    target = o[ja:]
-    base = ja * stride - low  # input column of tap 0 of column ja (>= 0 in the interior)
-    if stride > 2:
-        offsets = np.arange(kw) * dw + base
-        _taps_strided(target, r, offsets, weights, kw, n, stride)
-        return
-    m = 0
-    while m < kw:
-        count = min(4, kw - m)
-        b, c, d = min(m + 1, kw - 1), min(m + 2, kw - 1), min(m + 3, kw - 1)
-        r_a, r_b = r[base + m * dw:], r[base + b * dw:]
-        r_c, r_d = r[base + c * dw:], r[base + d * dw:]
-        if stride == 1:
-            _taps_contiguous(target, r_a, r_b, r_c, r_d, weights[m], weights[b], weights[c],
-                             weights[d], count, n)
-        else:
-            _taps_stride2(target, r_a, r_b, r_c, r_d, weights[m], weights[b], weights[c],
-                          weights[d], count, n)
-        m += count
+@njit(**_OPTIONS)
+def _tap_strided(o, r, weight, n, stride, first, zero):
+    """``o[j] (=|+=) weight * r[stride*j]``, any stride."""
+    for j in range(n):
+        o[j] = (zero if first else o[j]) + weight * r[stride * j]
 
 
 @njit(**_OPTIONS)
@@ -106,35 +94,89 @@ def conv_planes(x2, weights, out2, geo, zero, first_task, last_task):
     ``weights`` (kinds, kd*kh*kw) in the accumulator dtype (that of ``out2`` and ``zero``):
     plane ``p`` uses ``weights[p % kinds]`` (one kind for an ordinary convolution, one per
     channel for a depthwise one).
+
+    The input rows are copied, once each, into a ring of zero-padded rows (one ring per tap
+    of the D window), so that every output column reads its taps without a border case;
+    then eight (or four) taps per pass along the output row.
     """
-    kd, kh = geo[0, 1], geo[1, 1]
-    W, kw, sw, dw, low, Wo = geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4], geo[2, 5]
-    Do, Ho = geo[0, 5], geo[1, 5]
+    D, kd, sd, dd, lod, Do = geo[0, 0], geo[0, 1], geo[0, 2], geo[0, 3], geo[0, 4], geo[0, 5]
+    H, kh, sh, dh, loh, Ho = geo[1, 0], geo[1, 1], geo[1, 2], geo[1, 3], geo[1, 4], geo[1, 5]
+    W, kw, sw, dw, low, Wo, span = (geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4],
+                                    geo[2, 5], geo[2, 6])
+    read = min(W, span - low)
     kinds = weights.shape[0]
-    rows = np.empty(kd * kh, np.int64)
-    kernel_rows = np.empty(kd * kh, np.int64)
-    ja = min(Wo, (low + sw - 1) // sw)
-    last = W - 1 - (kw - 1) * dw + low
-    jb = ja if last < 0 else max(ja, min(Wo, last // sw + 1))
+    depth = dh * (kh - 1) + 1 + sh          # rows of a ring: one window and one step
+    ring = np.zeros((kd, depth, span), out2.dtype)
+    held = np.full((kd, depth), -1, np.int64)   # the input row (index into x2) in each slot
+    most = kd * kh * kw
+    term_rows = np.empty((most, 2), np.int64)   # (D tap, ring slot)
+    term_columns = np.empty(most, np.int64)
+    term_weights = np.empty(most, weights.dtype)
     for task in range(first_task, last_task):
-        nrows = _task_rows(task, geo, rows)
-        _kernel_rows(task, geo, kernel_rows)
-        w_all = weights[(task // (Ho * Do)) % kinds]
-        o = out2[task]
-        _fill(o, Wo, zero)
-        for t in range(nrows):
-            r = x2[rows[t]]
-            w_row = w_all[kernel_rows[t] * kw:(kernel_rows[t] + 1) * kw]
-            if ja < jb:
-                _row_taps(o, r, w_row, ja, jb, sw, kw, dw, low)
-            for border in range(Wo - (jb - ja)):  # the columns outside [ja, jb)
-                j = border if border < ja else border + (jb - ja)
-                total = zero
+        i = task % Ho
+        od = (task // Ho) % Do
+        plane = task // (Ho * Do)
+        w_all = weights[plane % kinds]
+        terms = 0
+        for a in range(kd):
+            z = od * sd - lod + a * dd
+            if z < 0 or z >= D:
+                continue
+            for e in range(kh):
+                y = i * sh - loh + e * dh
+                if y < 0 or y >= H:
+                    continue
+                row = (plane * D + z) * H + y
+                slot = y % depth
+                if held[a, slot] != row:
+                    _copy_cast(ring[a, slot, low:], x2[row], read)
+                    held[a, slot] = row
                 for m in range(kw):
-                    p = j * sw - low + m * dw
-                    if 0 <= p < W:
-                        total += w_row[m] * r[p]
-                o[j] += total
+                    term_rows[terms, 0] = a
+                    term_rows[terms, 1] = slot
+                    term_columns[terms] = m * dw
+                    term_weights[terms] = w_all[(a * kh + e) * kw + m]
+                    terms += 1
+        o = out2[task]
+        if terms == 0:
+            _fill(o, Wo, zero)
+            continue
+        t = 0
+        while t < terms:
+            if sw == 1 and terms - t >= 8:
+                _taps_contiguous8(
+                    o, ring[term_rows[t, 0], term_rows[t, 1], term_columns[t]:],
+                    ring[term_rows[t + 1, 0], term_rows[t + 1, 1], term_columns[t + 1]:],
+                    ring[term_rows[t + 2, 0], term_rows[t + 2, 1], term_columns[t + 2]:],
+                    ring[term_rows[t + 3, 0], term_rows[t + 3, 1], term_columns[t + 3]:],
+                    ring[term_rows[t + 4, 0], term_rows[t + 4, 1], term_columns[t + 4]:],
+                    ring[term_rows[t + 5, 0], term_rows[t + 5, 1], term_columns[t + 5]:],
+                    ring[term_rows[t + 6, 0], term_rows[t + 6, 1], term_columns[t + 6]:],
+                    ring[term_rows[t + 7, 0], term_rows[t + 7, 1], term_columns[t + 7]:],
+                    term_weights[t], term_weights[t + 1], term_weights[t + 2],
+                    term_weights[t + 3], term_weights[t + 4], term_weights[t + 5],
+                    term_weights[t + 6], term_weights[t + 7], Wo, t == 0, zero)
+                t += 8
+                continue
+            count = min(4, terms - t)
+            if sw > 2:
+                for u in range(t, t + count):
+                    _tap_strided(o, ring[term_rows[u, 0], term_rows[u, 1], term_columns[u]:],
+                                 term_weights[u], Wo, sw, u == 0, zero)
+                t += count
+                continue
+            b, c, d = min(t + 1, terms - 1), min(t + 2, terms - 1), min(t + 3, terms - 1)
+            r_a = ring[term_rows[t, 0], term_rows[t, 1], term_columns[t]:]
+            r_b = ring[term_rows[b, 0], term_rows[b, 1], term_columns[b]:]
+            r_c = ring[term_rows[c, 0], term_rows[c, 1], term_columns[c]:]
+            r_d = ring[term_rows[d, 0], term_rows[d, 1], term_columns[d]:]
+            if sw == 1:
+                _taps_contiguous(o, r_a, r_b, r_c, r_d, term_weights[t], term_weights[b],
+                                 term_weights[c], term_weights[d], count, Wo, t == 0, zero)
+            else:
+                _taps_stride2(o, r_a, r_b, r_c, r_d, term_weights[t], term_weights[b],
+                              term_weights[c], term_weights[d], count, Wo, t == 0, zero)
+            t += count
 
 
 @njit(inline="always", cache=True)
@@ -266,33 +308,51 @@ def _column_terms(j, interior, geo, rows, kernel_rows, nrows, Cin, term_rows, te
 # ---------------------------------------------------------------------------------------------
 
 @njit(**_OPTIONS)
-def im2col(x3, cols, geo, groups, zero, first_row, first_task, last_task):
+def im2col(x2, cols, geo, groups, zero, first_row, first_task, last_task):
     """Rows of ``cols`` for the output rows (tasks) ``first_task .. last_task - 1``.
 
-    ``x3`` (rows, W, Cin); ``cols`` (pixels, groups * taps * Cin/groups), of the dtype of
-    ``zero``; output pixel ``(task, j)`` goes to row ``(task - first_row) * Wo + j``.
+    ``x2`` (rows, W*Cin); ``cols`` (pixels, groups * taps * Cin/groups), of the dtype of
+    ``zero``; output pixel ``(task, j)`` goes to row ``(task - first_row) * Wo + j``. With one
+    group and no dilation along W, an interior pixel copies each kernel row's ``kw * Cin``
+    cells in one piece.
     """
     kd, kh = geo[0, 1], geo[1, 1]
     W, kw, sw, dw, low, Wo = geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4], geo[2, 5]
-    Cin = x3.shape[2]
+    Cin = x2.shape[1] // W
     per_group = Cin // groups
     taps = kd * kh * kw
+    depth = cols.shape[1]
     rows = np.empty(kd * kh, np.int64)
     kernel_rows = np.empty(kd * kh, np.int64)
+    ja = min(Wo, (low + sw - 1) // sw)
+    last = W - 1 - (kw - 1) * dw + low
+    jb = ja if last < 0 else max(ja, min(Wo, last // sw + 1))
+    whole_rows = groups == 1 and dw == 1
     for task in range(first_task, last_task):
         nrows = _task_rows(task, geo, rows)
         _kernel_rows(task, geo, kernel_rows)
         for j in range(Wo):
             target = cols[(task - first_row) * Wo + j]
-            _fill(target, target.shape[0], zero)
+            if whole_rows and ja <= j < jb:
+                if nrows < kd * kh:
+                    _fill(target, depth, zero)
+                start = (j * sw - low) * Cin
+                for t in range(nrows):
+                    _copy_cast(target[kernel_rows[t] * kw * Cin:], x2[rows[t]][start:], kw * Cin)
+                continue
+            _fill(target, depth, zero)
             for t in range(nrows):
-                r = x3[rows[t]]
+                r = x2[rows[t]]
                 for m in range(kw):
                     p = j * sw - low + m * dw
                     if 0 <= p < W:
                         tap = kernel_rows[t] * kw + m
-                        source = r[p]
                         for g in range(groups):
-                            start = (g * taps + tap) * per_group
-                            for ci in range(per_group):
-                                target[start + ci] = source[g * per_group + ci]
+                            _copy_cast(target[(g * taps + tap) * per_group:],
+                                       r[p * Cin + g * per_group:], per_group)
+
+
+@njit(**_OPTIONS)
+def _copy_cast(target, source, n):
+    for q in range(n):
+        target[q] = source[q]
