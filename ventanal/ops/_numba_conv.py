@@ -103,7 +103,7 @@ def conv_planes(x2, weights, out2, geo, zero, first_task, last_task):
     H, kh, sh, dh, loh, Ho = geo[1, 0], geo[1, 1], geo[1, 2], geo[1, 3], geo[1, 4], geo[1, 5]
     W, kw, sw, dw, low, Wo, span = (geo[2, 0], geo[2, 1], geo[2, 2], geo[2, 3], geo[2, 4],
                                     geo[2, 5], geo[2, 6])
-    read = min(W, span - low)
+    read = max(0, min(W, span - low))   # none when the padding exceeds the span
     kinds = weights.shape[0]
     depth = dh * (kh - 1) + 1 + sh          # rows of a ring: one window and one step
     ring = np.zeros((kd, depth, span), out2.dtype)
@@ -129,7 +129,7 @@ def conv_planes(x2, weights, out2, geo, zero, first_task, last_task):
                 row = (plane * D + z) * H + y
                 slot = y % depth
                 if held[a, slot] != row:
-                    _copy_cast(ring[a, slot, low:], x2[row], read)
+                    _copy_cast(ring[a, slot, min(low, span):], x2[row], read)
                     held[a, slot] = row
                 for m in range(kw):
                     term_rows[terms, 0] = a

@@ -34,6 +34,11 @@ def _lowest(dtype: np.dtype):
     return np.iinfo(dtype).min
 
 
+def _read_columns(axis: geometry.AxisWindow) -> tuple[int, int]:
+    """(buffer column of input column 0, input columns the windows read), both clamped."""
+    return min(axis.pad_before, axis.span), max(0, min(axis.size, axis.span - axis.pad_before))
+
+
 def _valid_range(i0: int, i1: int, stride: int, offset: int, size: int) -> tuple[int, int]:
     """Outputs ``i`` in ``[i0, i1)`` whose tap ``i*stride + offset`` lies in ``[0, size)``."""
     first = max(i0, -(offset // stride))  # ceil(-offset / stride)
@@ -53,8 +58,7 @@ def _combine_rows(job: Canonical, buffer: np.ndarray, plane: int, i0: int, i1: i
                   combine, fill) -> None:
     """``buffer[i - i0, lo:lo+read]`` = combination of the window rows of output row ``i``."""
     axis_d, axis_h, axis_w = job.axes
-    read = min(axis_w.size, axis_w.span - axis_w.pad_before)
-    lo = axis_w.pad_before
+    lo, read = _read_columns(axis_w)
     b, od = divmod(plane, axis_d.output)
     inner = buffer[:, lo:lo + read]
     inner[...] = fill
@@ -94,7 +98,7 @@ def max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
 
     def work(first: int, last: int) -> None:
         buffer = np.empty((band, axis_w.span, C), dtype=x.dtype)
-        lo, read = axis_w.pad_before, min(axis_w.size, axis_w.span - axis_w.pad_before)
+        lo, read = _read_columns(axis_w)
         buffer[:, :lo] = fill
         buffer[:, lo + read:] = fill
         for task in range(first, last):
@@ -144,7 +148,7 @@ def _max_doubling(job: Canonical, out5: np.ndarray, fill) -> np.ndarray:
     row_bytes = axis_w.span * C * out5.dtype.itemsize
     band = max(1, min(Ho, (_BAND_BYTES // max(row_bytes, 1) - eh) // axis_h.stride + 1))
     per_plane = -(-Ho // band)
-    lo, read = axis_w.pad_before, min(axis_w.size, axis_w.span - axis_w.pad_before)
+    lo, read = _read_columns(axis_w)
 
     def work(first: int, last: int) -> None:
         rows = (band - 1) * axis_h.stride + eh
@@ -247,7 +251,7 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan, groups: int,
     wk = w.reshape((axis_d.window, axis_h.window, axis_w.window) + w.shape[-2:]).astype(
         accumulator, copy=False)
     span_w = axis_w.span
-    lo, read = axis_w.pad_before, min(axis_w.size, span_w - axis_w.pad_before)
+    lo, read = _read_columns(axis_w)
     row_bytes = span_w * in_channels * accumulator.itemsize * axis_h.effective_window
     band = max(1, min(Ho, (2 << 20) // max(row_bytes, 1)))
     per_plane = -(-Ho // band)

@@ -1,0 +1,482 @@
+"""Every fast path against the readable reference implementations it replaces.
+
+The fast paths (``ventanal/ops/_fast.py``: numba kernels, and the banded NumPy path used where
+numba is absent) must give the results of ``max_pool_reference``, ``avg_pool_reference`` and
+``conv_reference``: max pooling bit for bit (NaN propagation, ``-inf`` or the smallest integer
+for windows without a real cell), averages and convolutions within a rounding bound derived
+from the magnitudes of the summed terms.
+
+Hypothesis draws ranks 1-3, windows (small ones, and large ones that select window doubling or
+the FFT path), strides up to three more than the window, dilations, every padding form,
+``ceil_mode``, ``count_include_pad``, 1 to 17 channels, groups, dtypes, channels-first,
+bare and non-contiguous inputs, NaN and infinities. Each test runs on both backends
+(``VENTANAL_BACKEND=numba`` when numba is installed, and ``numpy``). Speed is measured by
+``benchmarks/run.py``, never here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import ventanal as vt
+from ventanal import geometry
+from ventanal.ops import _backend, _fast
+from ventanal.ops.conv import _dtypes, conv_reference
+from ventanal.ops.pool import avg_pool_reference, max_pool_reference
+
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+BACKENDS = [pytest.param("numba", marks=pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")),
+            "numpy"]
+CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+
+
+@contextlib.contextmanager
+def environment(**values):
+    """Set environment variables (None removes one) for the duration of a block."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def backend(name):
+    return environment(VENTANAL_BACKEND=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategies
+# ---------------------------------------------------------------------------------------------
+
+@st.composite
+def plans(draw, max_rank=3, large=True, ceil=True, causal=False):
+    """(plan, spatial shape, pool-style keyword arguments) with a valid output size."""
+    rank = draw(st.integers(1, max_rank))
+    if large and rank < 3 and draw(st.integers(0, 4)) == 0:
+        window = tuple(draw(st.integers(5, 12)) for _ in range(rank))   # doubling, FFT, rings
+    else:
+        window = tuple(draw(st.integers(1, 4 if rank < 3 else 3)) for _ in range(rank))
+    strides = tuple(draw(st.integers(1, k + 3)) for k in window)
+    dilations = (1,) * rank if draw(st.booleans()) else tuple(
+        draw(st.integers(1, 3)) for _ in range(rank))
+    effective = [d * (k - 1) + 1 for k, d in zip(window, dilations, strict=True)]
+    form = draw(st.sampled_from(["VALID", "SAME", "FULL", "pairs"] + (["CAUSAL"] * causal)))
+    if form == "pairs":
+        padding = tuple((draw(st.integers(0, e + 1)), draw(st.integers(0, e + 1)))
+                        for e in effective)
+    else:
+        padding = form
+    ceil_mode = ceil and draw(st.booleans())
+    spatial = tuple(draw(st.integers(1, e + 9)) for e in effective)
+    try:
+        plan = geometry.plan(spatial, window, strides, padding, dilations, ceil_mode)
+    except ValueError:
+        assume(False)
+    return plan, spatial, dict(window_shape=window, strides=strides, padding=padding,
+                               dilations=dilations, ceil_mode=ceil_mode)
+
+
+def random_array(draw, shape, dtype, specials=False):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, int(info.max) + 1, size=shape, dtype=dtype)
+    x = rng.standard_normal(shape) * 3
+    if draw(st.booleans()):
+        x = np.round(x)  # ties
+    if specials and x.size:
+        flat = x.reshape(-1)
+        for _ in range(draw(st.integers(0, 4))):
+            flat[rng.integers(flat.size)] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+        if draw(st.integers(0, 5)) == 0:
+            flat[:] = -np.inf  # every window's real cells are -inf
+    return x.astype(dtype)
+
+
+def channels_last_input(draw, spatial, dtype, channels, specials):
+    """A channels-last array, sometimes a non-contiguous or channels-first view of memory."""
+    batch = draw(st.integers(1, 2))
+    layout = draw(st.sampled_from(["contiguous", "channels-first memory", "strided"]))
+    if layout == "channels-first memory":
+        memory = random_array(draw, (batch, channels, *spatial), dtype, specials)
+        return np.moveaxis(memory, 1, -1)
+    if layout == "strided":
+        memory = random_array(draw, (batch, *spatial, 2 * channels), dtype, specials)
+        return memory[..., ::2]
+    return random_array(draw, (batch, *spatial, channels), dtype, specials)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooling
+# ---------------------------------------------------------------------------------------------
+
+MAX_DTYPES = ["float32", "float64", "float16", "int8", "uint8", "int32", "int64", "uint16",
+              "bool"]
+AVG_DTYPES = ["float32", "float64", "float16", "int16", "uint8", "bool"]
+
+
+def assert_average_close(got, want, x, taps):
+    """Averages agree to within rounding of sums of ``taps`` terms of at most max|x|."""
+    assert got.dtype == want.dtype and got.shape == want.shape
+    accumulator = np.float32 if want.dtype in (np.float16, np.float32) else np.float64
+    finite = np.abs(x[np.isfinite(x)].astype(np.float64)) if x.dtype.kind == "f" else \
+        np.abs(x.astype(np.float64))
+    scale = float(finite.max(initial=0.0))
+    tolerance = (4 * taps * np.finfo(accumulator).eps * scale
+                 + 2 * np.finfo(want.dtype).eps * np.abs(np.nan_to_num(want.astype(np.float64),
+                                                                       posinf=0, neginf=0)))
+    assert_within(got, want, tolerance)
+
+
+def assert_within(got, want, tolerance):
+    """Equal cells (NaN with NaN, inf with inf) or cells within ``tolerance`` (an array)."""
+    got, want = got.astype(np.float64), want.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        ok = (got == want) | (np.isnan(got) & np.isnan(want)) | (np.abs(got - want) <= tolerance)
+    if not ok.all():
+        where = tuple(np.argwhere(~ok)[0])
+        raise AssertionError(f"{np.count_nonzero(~ok)} of {ok.size} cells differ; first at "
+                             f"{where}: got {got[where]!r}, want {want[where]!r}, tolerance "
+                             f"{np.broadcast_to(tolerance, ok.shape)[where]!r}")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=150)
+@given(data=st.data())
+def test_max_pool_equals_reference(name, data):
+    plan, spatial, _ = data.draw(plans())
+    dtype = data.draw(st.sampled_from(MAX_DTYPES))
+    channels = data.draw(st.sampled_from([1, 2, 3, 8, 9, 17]))
+    x = channels_last_input(data.draw, spatial, dtype, channels, specials=True)
+    want = max_pool_reference(x, plan)
+    before = x.copy()
+    with backend(name):
+        got = _fast.max_pool(x, plan)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)   # NaN == NaN here; -inf and int minima exact
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=150)
+@given(data=st.data())
+def test_avg_pool_equals_reference(name, data):
+    plan, spatial, _ = data.draw(plans())
+    dtype = data.draw(st.sampled_from(AVG_DTYPES))
+    channels = data.draw(st.sampled_from([1, 3, 8, 17]))
+    count_include_pad = data.draw(st.booleans())
+    x = channels_last_input(data.draw, spatial, dtype, channels, specials=True)
+    with np.errstate(invalid="ignore"):
+        want = avg_pool_reference(x, plan, count_include_pad=count_include_pad)
+    with backend(name):
+        got = _fast.avg_pool(x, plan, count_include_pad)
+    assert_average_close(got, want, x, int(np.prod(plan.window_shape)))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_pool_api_layouts(name, data):
+    """Through ``vt.pool``: bare arrays, channels first, Keras front-ends, read-only input."""
+    plan, spatial, kwargs = data.draw(plans(max_rank=2))
+    kind = data.draw(st.sampled_from(["MAX", "AVG"]))
+    rank = len(spatial)
+    x = random_array(data.draw, (2, 3, *spatial), "float32", specials=kind == "MAX")
+    x.flags.writeable = False
+    layout = data.draw(st.sampled_from(["first", "bare"]))
+    call = x if layout == "first" else x[0, 0]
+    options = dict(kwargs, data_format=CHANNELS_FIRST[rank] if layout == "first" else None)
+    with backend("reference"), np.errstate(invalid="ignore"):
+        want = vt.pool(call, pooling_type=kind, **options)
+    with backend(name), np.errstate(invalid="ignore"):
+        got = vt.pool(call, pooling_type=kind, **options)
+    if kind == "MAX":
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert_average_close(got, want, x, int(np.prod(plan.window_shape)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution
+# ---------------------------------------------------------------------------------------------
+
+CONV_SHAPES = [  # (input channels, output channels, groups): every kernel family
+    (1, 1, 1),     # planes
+    (1, 5, 1),     # one image into a few maps
+    (3, 8, 1),     # few channels, direct
+    (3, 16, 1),    # few channels, BLAS
+    (9, 4, 1),     # many channels, BLAS
+    (4, 4, 4),     # depthwise
+    (6, 4, 2),     # groups
+    (4, 8, 4),     # depthwise with a multiplier
+]
+CONV_DTYPES = [("float32", "float32"), ("float64", "float64"), ("float16", "float16"),
+               ("int32", "int32"), ("int64", "int64"), ("int8", "float32"),
+               ("float32", "float64"), ("bool", "bool"), ("uint8", "int64")]
+
+
+def small_integers(a, limit):
+    """Integer arrays folded into [-limit, limit) (or [0, limit) when unsigned)."""
+    if a.dtype.kind not in "iu":
+        return a
+    wide = a.astype(np.int64)
+    folded = wide % limit if a.dtype.kind == "u" else wide % (2 * limit) - limit
+    return folded.astype(a.dtype)
+
+
+def assert_conv_close(got, want, x, w, plan, groups):
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind != "f":
+        np.testing.assert_array_equal(got, want)
+        return
+    accumulator, _ = _dtypes(x, w)
+    terms = int(np.prod(plan.window_shape)) * w.shape[-2]
+    with np.errstate(invalid="ignore", over="ignore"):
+        bound = conv_reference(np.abs(x.astype(np.float64)), np.abs(w.astype(np.float64)),
+                               plan, groups)
+    finite = np.nan_to_num(bound, posinf=0, neginf=0)
+    tolerance = (4 * (terms + 2) * np.finfo(accumulator).eps * finite
+                 + 2 * np.finfo(want.dtype).eps * np.abs(np.nan_to_num(
+                     want.astype(np.float64), posinf=0, neginf=0))
+                 + 1e-12 * float(finite.max(initial=0.0)))   # FFT: a global error
+    assert_within(got, want, tolerance)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=150)
+@given(data=st.data())
+def test_conv_equals_reference(name, data):
+    plan, spatial, _ = data.draw(plans(ceil=False, causal=True))
+    cin, cout, groups = data.draw(st.sampled_from(CONV_SHAPES))
+    x_dtype, w_dtype = data.draw(st.sampled_from(CONV_DTYPES))
+    x = channels_last_input(data.draw, spatial, x_dtype, cin, specials=False)
+    w = random_array(data.draw, plan.window_shape + (cin // groups, cout), w_dtype)
+    x, w = small_integers(x, 100), small_integers(w, 10)   # sums exact in the float64 bound
+    if x.dtype.kind == "f" and data.draw(st.integers(0, 7)) == 0:
+        x = x.copy()
+        x.reshape(-1)[0] = data.draw(st.sampled_from([np.nan, np.inf]))
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = conv_reference(x, w, plan, groups)
+    with backend(name), np.errstate(invalid="ignore", over="ignore"):
+        got = _fast.conv(x, w, plan, groups)
+    assert_conv_close(got, want, x, w, plan, groups)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_conv_api_layouts(name, data):
+    """Through ``vt.conv``: bare images and kernels, channels first."""
+    plan, spatial, kwargs = data.draw(plans(max_rank=2, ceil=False))
+    kwargs.pop("ceil_mode")
+    window = kwargs.pop("window_shape")
+    rank = len(spatial)
+    bare = data.draw(st.booleans())
+    x = random_array(data.draw, (2, 3, *spatial) if not bare else spatial, "float32")
+    w = random_array(data.draw, window if bare else window + (3, 4), "float32")
+    if not bare:
+        kwargs["data_format"] = CHANNELS_FIRST[rank]
+    with backend("reference"):
+        want = vt.conv(x, w, **kwargs)
+    with backend(name):
+        got = vt.conv(x, w, **kwargs)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4 * max(1.0, np.abs(want).max()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases each kernel family must get right, written out
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("window, strides, padding, dilations", [
+    ((15, 15), (1, 1), "SAME", (1, 1)),      # window doubling along both axes
+    ((9, 1), (2, 1), "FULL", (1, 1)),        # doubling along H only, strided
+    ((1, 7), (1, 3), ((0, 0), (9, 2)), (1, 2)),
+    ((6, 6), (5, 5), "VALID", (1, 1)),
+    ((2, 2), (2, 2), "SAME", (1, 1)),        # the benchmark's pools, odd sizes
+    ((3, 3), (2, 2), "SAME", (1, 1)),
+])
+def test_pool_written_cases(name, window, strides, padding, dilations):
+    rng = np.random.default_rng(7)
+    for channels in (1, 3, 16, 64):
+        x = rng.standard_normal((2, 23, 19, channels)).astype(np.float32)
+        x[0, 5, 7] = np.nan
+        x[1, :4] = -np.inf
+        plan = geometry.plan((23, 19), window, strides, padding, dilations)
+        with backend(name):
+            np.testing.assert_array_equal(_fast.max_pool(x, plan), max_pool_reference(x, plan))
+            for include in (False, True):
+                want = avg_pool_reference(x, plan, count_include_pad=include)
+                got = _fast.avg_pool(x, plan, include)
+                assert_average_close(got, want, x, int(np.prod(window)))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("plan", [
+    geometry.plan((3,), 2, strides=1, padding=(4, 4), dilations=5),
+    geometry.plan((3,), 2, strides=5, padding=(3, 0)),   # padding past the whole span
+    geometry.plan((2, 3), (1, 2), strides=(1, 5), padding=((0, 0), (3, 0))),
+], ids=["dilated", "past-the-span", "past-the-span-2d"])
+def test_all_padding_windows(name, plan):
+    """A window can lie entirely in padding: -inf, the smallest integer, NaN average, 0 conv."""
+    for dtype in ("float32", "int16", "uint8", "bool"):
+        x = np.arange(np.prod(plan.input_shape)).astype(dtype).reshape(
+            (1,) + plan.input_shape + (1,))
+        w = np.ones(plan.window_shape + (1, 1), dtype)
+        with backend(name):
+            np.testing.assert_array_equal(_fast.conv(x, w, plan, 1),
+                                          conv_reference(x, w, plan, 1))
+        with backend(name):
+            np.testing.assert_array_equal(_fast.max_pool(x, plan), max_pool_reference(x, plan))
+        with backend(name), np.errstate(invalid="ignore"):
+            got = _fast.avg_pool(x, plan, False)
+        with np.errstate(invalid="ignore"):
+            want = avg_pool_reference(x, plan)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        assert np.isnan(got).any()
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("kernel, strides, dilations, padding", [
+    (31, 1, 1, "SAME"),     # the ring of padded rows, eight taps per pass (FFT in NumPy)
+    (7, 3, 1, "SAME"),      # any stride
+    (5, 2, 2, "FULL"),
+    (3, 1, 1, ((4, 0), (0, 5))),
+])
+def test_conv_planes_written_cases(name, kernel, strides, dilations, padding):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 41, 37, 1)).astype(np.float32)
+    w = rng.standard_normal((kernel, kernel, 1, 1)).astype(np.float32)
+    plan = geometry.plan((41, 37), kernel, strides, padding, dilations)
+    with backend(name):
+        got = _fast.conv(x, w, plan, 1)
+    assert_conv_close(got, conv_reference(x, w, plan, 1), x, w, plan, 1)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_conv_depthwise_channels_first_and_groups(name):
+    rng = np.random.default_rng(5)
+    memory = rng.standard_normal((2, 6, 17, 15)).astype(np.float64)   # NCHW
+    x = np.moveaxis(memory, 1, -1)
+    plan = geometry.plan((17, 15), (3, 5), (1, 2), "SAME")
+    for groups, per_group, out in ((6, 1, 6), (6, 1, 12), (2, 3, 4), (1, 6, 32)):
+        w = rng.standard_normal((3, 5, per_group, out))
+        with backend(name):
+            got = _fast.conv(x, w, plan, groups)
+        assert_conv_close(got, conv_reference(x, w, plan, groups), x, w, plan, groups)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_integer_conv_is_exact(name):
+    """Integers accumulate in int64 (no float rounding, even past 2**53)."""
+    x = np.full((1, 6, 6, 2), 2**40, np.int64)
+    x[0, 2, 3, 1] = 3
+    w = np.ones((3, 3, 2, 4), np.int64) * 1001
+    plan = geometry.plan((6, 6), 3, 1, "SAME")
+    with backend(name):
+        got = _fast.conv(x, w, plan, 1)
+    np.testing.assert_array_equal(got, conv_reference(x, w, plan, 1))
+
+
+def test_reference_backend_and_empty_arrays():
+    plan = geometry.plan((4, 4), 2, 2)
+    x = np.ones((1, 4, 4, 1), np.float32)
+    with backend("reference"):
+        assert _fast.max_pool(x, plan) is None
+        assert _fast.conv(x, np.ones((2, 2, 1, 1), np.float32), plan, 1) is None
+    assert _fast.max_pool(np.ones((0, 4, 4, 1)), plan) is None   # nothing to speed up
+
+
+def test_environment_variables_are_checked():
+    with environment(VENTANAL_BACKEND="fortran"), pytest.raises(ValueError, match="numba"):
+        vt.pool(np.ones(4), [2])
+    with environment(VENTANAL_NUM_THREADS="zero"), pytest.raises(ValueError, match="THREADS"):
+        vt.pool(np.ones(4), [2])
+    with environment(VENTANAL_RESULT_CACHE_MB="lots"), pytest.raises(ValueError, match="MiB"):
+        _fast.empty((1 << 21,), np.float32)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_one_thread_gives_the_same_result(name):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 64, 64, 8)).astype(np.float32)
+    with backend(name):
+        many = vt.pool(x, (3, 3), "AVG", (2, 2), "SAME")
+        with environment(VENTANAL_NUM_THREADS="1"):
+            one = vt.pool(x, (3, 3), "AVG", (2, 2), "SAME")
+    np.testing.assert_array_equal(many, one)
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory of results
+# ---------------------------------------------------------------------------------------------
+
+def test_recycled_result_memory_is_never_shared_while_alive():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 1024, 1024, 8)).astype(np.float32)   # 8 MiB results
+    plan = geometry.plan((1024, 1024), 1, 1)
+    first = _fast.max_pool(x, plan)
+    view = first[0, ::2]            # a view keeps the memory alive after `first` is gone
+    kept = view.copy()
+    del first
+    second = _fast.max_pool(x * 2, plan)
+    third = _fast.max_pool(x * 3, plan)
+    np.testing.assert_array_equal(view, kept)
+    np.testing.assert_array_equal(second, x * 2)
+    np.testing.assert_array_equal(third, x * 3)
+    assert not np.shares_memory(second, third) and not np.shares_memory(view, second)
+    assert second.flags.writeable and second.flags.c_contiguous
+
+
+def test_recycling_reuses_dead_results_and_can_be_turned_off():
+    shape = (1 << 21,)               # 8 MiB of float32
+    first = _fast.empty(shape, np.float32)
+    address = first.ctypes.data
+    del first
+    again = _fast.empty(shape, np.float32)
+    assert again.ctypes.data == address   # the dead result's memory, already paged in
+    assert again.ctypes.data % 64 == 0
+    with environment(VENTANAL_RESULT_CACHE_MB="0"):
+        plain = _fast.empty(shape, np.float32)
+    assert plain.flags.owndata
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+# ---------------------------------------------------------------------------------------------
+
+def test_import_ventanal_loads_numpy_only():
+    code = ("import sys, numpy as np, ventanal as vt\n"
+            "assert 'numba' not in sys.modules, 'import ventanal imported numba'\n"
+            "import os; os.environ['VENTANAL_BACKEND'] = 'numpy'\n"
+            "vt.pool(np.ones((5, 5)), 2); vt.conv(np.ones((5, 5)), np.ones((2, 2)))\n"
+            "assert 'numba' not in sys.modules, 'the NumPy backend imported numba'\n")
+    env = {k: v for k, v in os.environ.items() if k != "VENTANAL_BACKEND"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+def test_auto_backend_uses_numba_when_installed():
+    with environment(VENTANAL_BACKEND=None):
+        assert _backend.active() == "numba"
