@@ -535,24 +535,25 @@ def _max_in_place(target, other, count):
 
 
 @njit(**_OPTIONS)
-def _double(a, b, length, window, step):
+def _double(a, b, length, window, step, final, final_count):
     """Running max of ``window`` taps ``step`` apart: max(a[q], a[q+step], ...).
 
     Doubling (1, 2, 4, ... taps) then one overlapping step; ``a`` and ``b`` alternate as
-    source and target (an in-place update would not vectorise). Returns True when the result
-    is in ``b``; it is valid for ``q < length - (window - 1) * step``.
+    source and target (an in-place update would not vectorise), and the last step writes its
+    first ``final_count`` cells into ``final``.
     """
-    in_b = False
+    if window == 1:
+        _copy(final, a, final_count)
+        return
     w = 1
     while w < window:
         shift = (w if 2 * w <= window else window - w) * step
-        if in_b:
-            _max_shifted(a, b, length - shift, shift)
+        w = 2 * w if 2 * w <= window else window
+        if w == window:
+            _max_shifted(final, a, final_count, shift)
         else:
             _max_shifted(b, a, length - shift, shift)
-        in_b = not in_b
-        w = 2 * w if 2 * w <= window else window
-    return in_b
+            a, b = b, a
 
 
 @njit(**_OPTIONS)
@@ -572,6 +573,7 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
     bands = (Ho + band - 1) // band
     rowbuf = np.empty(length, x2.dtype)
     swap = np.empty(length, x2.dtype)
+    result = np.empty(length, x2.dtype)
     hbuf = np.empty(((band - 1) * sh + eh, width), x2.dtype)
     for task in range(first_task, last_task):
         plane = task // bands
@@ -590,21 +592,30 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
             _fill(rowbuf, start, lowest)
             _copy(rowbuf[start:], x2[(b * D + z) * H + y], n)
             _fill(rowbuf[start + n:], length - start - n, lowest)
-            result = swap if _double(rowbuf, swap, length, kw, dw * C) else rowbuf
-            if sw == 1:
-                _copy(h, result, width)
-            elif C == 1:
+            if sw == 1:   # the last step writes the band row itself
+                _double(rowbuf, swap, length, kw, dw * C, h, width)
+                continue
+            _double(rowbuf, swap, length, kw, dw * C, result, length - (kw - 1) * dw * C)
+            if C == 1:
                 _max_strided(h, result, Wo, sw, 0, True)
             else:
                 _max_columns(h.reshape(Wo, C), result.reshape(length // C, C), Wo, sw, 0, True)
-        # Along H: doubling over the band's rows, in place (each row reads a later one).
+        # Along H: doubling over the band's rows, in place (each row reads a later one); the
+        # last step writes the output rows.
         w = 1
         valid = nrows
-        while w < kh:
+        while True:
+            if w == kh:
+                for i in range(i0, i1):
+                    _copy(out2[plane * Ho + i], hbuf[(i - i0) * sh], width)
+                break
             shift = (w if 2 * w <= kh else kh - w) * dh
+            w = 2 * w if 2 * w <= kh else kh
+            if w == kh:
+                for i in range(i0, i1):
+                    row = (i - i0) * sh
+                    _max2(out2[plane * Ho + i], hbuf[row], hbuf[row + shift], width)
+                break
             valid -= shift
             for r in range(valid):
                 _max_in_place(hbuf[r], hbuf[r + shift], width)
-            w = 2 * w if 2 * w <= kh else kh
-        for i in range(i0, i1):
-            _copy(out2[plane * Ho + i], hbuf[(i - i0) * sh], width)
