@@ -477,6 +477,10 @@ def test_import_ventanal_loads_numpy_only():
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
-def test_auto_backend_uses_numba_when_installed():
+def test_auto_backend_uses_numba_for_large_ops_only():
     with environment(VENTANAL_BACKEND=None):
         assert _backend.active() == "numba"
+        assert _backend.active(_backend.AUTO_NUMBA_MIN_WORK) == "numba"
+        assert _backend.active(_backend.AUTO_NUMBA_MIN_WORK - 1) == "numpy"
+    with environment(VENTANAL_BACKEND="numba"):
+        assert _backend.active(1) == "numba"

@@ -243,7 +243,7 @@ def _lowest(dtype: np.dtype):
 
 def max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray | None:
     """Max pooling of channels-last ``x`` by the active backend, or None for the reference."""
-    backend = _backend.active()
+    backend = _backend.active(_pool_work(x, plan))
     if backend == "reference" or x.size == 0:  # empty arrays: nothing to speed up
         return None
     if backend == "numba" and x.dtype in _NUMBA_MAX_DTYPES:
@@ -256,7 +256,7 @@ def max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray | None:
 def avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
              count_include_pad: bool) -> np.ndarray | None:
     """Average pooling of channels-last ``x``, or None for the reference."""
-    backend = _backend.active()
+    backend = _backend.active(_pool_work(x, plan))
     if backend == "reference" or x.size == 0:
         return None
     if backend == "numba" and x.dtype in _NUMBA_MAX_DTYPES:
@@ -264,6 +264,12 @@ def avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
     from . import _numpy_fast
 
     return _numpy_fast.avg_pool(x, plan, count_include_pad)
+
+
+def _pool_work(x: np.ndarray, plan: geometry.WindowPlan) -> int:
+    """Element-operations of a pooling: output cells times window taps."""
+    return (x.shape[0] * x.shape[-1] * int(np.prod(plan.output_shape))
+            * int(np.prod(plan.window_shape)))
 
 
 def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
@@ -339,7 +345,9 @@ def _numba_avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
 def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
          groups: int) -> np.ndarray | None:
     """Convolution of channels-last ``x`` with ``w`` (spatial, in/groups, out), or None."""
-    backend = _backend.active()
+    work = (x.shape[0] * int(np.prod(plan.output_shape)) * int(np.prod(plan.window_shape))
+            * w.shape[-2] * w.shape[-1])
+    backend = _backend.active(work)
     if backend == "reference" or x.size == 0 or w.size == 0:
         return None
     from .conv import _dtypes
