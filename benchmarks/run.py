@@ -6,7 +6,9 @@ For every workload: build the input, run ventanal once, run every installed peer
 its result equals ventanal's (exactly for max pooling, within float32 rounding otherwise); a peer
 that disagrees is reported and left out of the comparison. Then time in rounds: each round calls
 every implementation once, in a rotating order, so that a noisy neighbour on a shared machine
-hurts everyone alike. Reported per implementation: the median (and the minimum) over rounds.
+hurts everyone alike, with a short idle gap before each call (thread pools that spin after
+their work, OpenBLAS's and OpenMP's, then sleep instead of taking a core from the next
+implementation). Reported per implementation: the median (and the minimum) over rounds.
 
 Per workload also:
 
@@ -104,7 +106,7 @@ def _copy_thunk(x):
     return copy
 
 
-def run_workload(workload, fw, rounds: int, rng, log) -> dict:
+def run_workload(workload, fw, rounds: int, rng, log, gap: float = 0.05) -> dict:
     import numpy as np
 
     data = workload.make(rng)
@@ -133,6 +135,9 @@ def run_workload(workload, fw, rounds: int, rng, log) -> dict:
         for name in order:
             if name in slow and len(times[name]) >= 3:
                 continue
+            # Idle between calls: thread pools that spin after their work (OpenBLAS, OpenMP)
+            # go to sleep instead of taking a core from whoever runs next.
+            time.sleep(gap)
             start = time.perf_counter()
             implementations[name]()
             elapsed = time.perf_counter() - start
@@ -215,6 +220,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=15, help="timing rounds (default 15)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--only", help="run the workloads whose name contains this text")
+    parser.add_argument("--gap", type=float, default=0.05,
+                        help="idle seconds before each timed call (default 0.05)")
     parser.add_argument("--keep-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
     args = parser.parse_args(argv)
@@ -252,7 +259,7 @@ def main(argv=None) -> int:
         if args.only and args.only not in workload.name:
             continue
         log(f"{workload.name} ...")
-        records.append(run_workload(workload, fw, args.rounds, rng, log))
+        records.append(run_workload(workload, fw, args.rounds, rng, log, args.gap))
         gc.collect()
     print(_format_table(records))
     print()
