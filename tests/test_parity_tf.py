@@ -17,8 +17,11 @@ drawn (see the comments at each strategy):
   AvgPool3D has no float64 CPU kernel); Conv3D in float32, or float64 VALID undilated only
   (float64 Conv3D is the Eigen kernel with the SAME shift of semantics.md 1.5, and has no
   dilation on CPU); Conv3D has no groups on CPU;
-* channels-first only where the oneDNN kernels exist (MAX float16/32, AVG float32, conv
-  float16/32): the Eigen kernels are NHWC-only on CPU;
+* channels-first only where this TF build has a CPU kernel for it, probed once per op, rank
+  and dtype (:func:`tf_runs_channels_first`): the Eigen kernels are NHWC-only on CPU and the
+  oneDNN ones take float32 everywhere but float16 only on some CPUs (seen: Intel with
+  AVX512 yes, AMD EPYC with AVX2 no). ``conftest.py`` turns oneDNN on, whose default
+  depends on the CPU;
 * explicit pool padding only through ``tf.nn.max_pool1d/2d`` channels-last, with pads < window
   (TF's limit; ventanal accepts any pad, checked against the reference elsewhere);
 * dilated pooling through ``tf.nn.pool`` (VALID, stride 1: its limits); dilation with stride
@@ -28,6 +31,8 @@ drawn (see the comments at each strategy):
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -61,6 +66,30 @@ def make_array(draw, shape, dtype):
         return x.astype(dtype)
     info = np.iinfo(dtype)
     return rng.integers(info.min, int(info.max) + 1, size=shape, dtype=dtype)
+
+
+@functools.cache
+def tf_runs_channels_first(op: str, rank: int, dtype: str) -> bool:
+    """Whether TF runs ``op`` ("MAX", "AVG" or "CONV") channels-first in ``dtype`` on this CPU.
+
+    Probed on a one-cell input: the answer depends on the build and the CPU (oneDNN's
+    float16 kernels need AVX512), so it is asked, not assumed.
+    """
+    x = tf.constant(np.zeros((1, 1) + (1,) * rank, dtype))
+    ones = [1] * rank
+    try:
+        if op == "CONV":
+            filters = tf.constant(np.ones((1,) * rank + (1, 1), dtype))
+            conv = {1: tf.nn.conv1d, 2: tf.nn.conv2d, 3: tf.nn.conv3d}[rank]
+            strides = 1 if rank < 3 else [1] * 5
+            conv(x, filters, strides, "VALID", data_format=CHANNELS_FIRST[rank])
+        else:
+            pool = (MAX_POOL if op == "MAX" else AVG_POOL)[rank]
+            pool(x, ones, ones, "VALID", data_format=CHANNELS_FIRST[rank])
+    except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError,
+            tf.errors.NotFoundError):
+        return False
+    return True
 
 
 def tf_run(fn, x, *args, **kwargs):
@@ -99,9 +128,7 @@ def raw_pool_cases(draw):
         dtype = draw(st.sampled_from(("float16", "float32", "float64") + INTS))
     else:
         dtype = draw(st.sampled_from(("float16", "float32", "float64")))
-    # channels-first runs on the oneDNN kernels only
-    first_ok = dtype == "float32" or (dtype == "float16" and kind == "MAX")
-    channels_first = first_ok and draw(st.booleans())
+    channels_first = tf_runs_channels_first(kind, rank, dtype) and draw(st.booleans())
     window = tuple(draw(st.integers(1, 4 if rank < 3 else 3)) for _ in range(rank))
     strides = tuple(draw(st.integers(1, k + 2)) for k in window)
     padding = draw(st.sampled_from(["VALID", "SAME"]))
@@ -175,7 +202,8 @@ def dilated_pool_cases(draw):
     else:
         dtype = draw(st.sampled_from(("float16", "float32", "float64")
                                      + (("int32", "uint8") if kind == "MAX" else ())))
-    channels_first = dtype == "float32" and kind == "MAX" and draw(st.booleans())
+    channels_first = (kind == "MAX" and tf_runs_channels_first(kind, rank, dtype)
+                      and draw(st.booleans()))
     window = tuple(draw(st.integers(1, 3)) for _ in range(rank))
     dilations = tuple(draw(st.integers(1, 3)) for _ in range(rank))
     effective = [d * (k - 1) + 1 for k, d in zip(window, dilations, strict=True)]
@@ -232,7 +260,7 @@ def conv_cases(draw):
     groups = 1 if rank == 3 else draw(st.sampled_from([1, 1, 2, 3]))
     cin = groups * draw(st.integers(1, 2))
     cout = groups * draw(st.integers(1, 2))
-    channels_first = dtype in ("float16", "float32") and draw(st.booleans())
+    channels_first = tf_runs_channels_first("CONV", rank, dtype) and draw(st.booleans())
     batch = draw(st.integers(1, 2))
     # TF bug: the oneDNN float32 Conv2D/Conv3D with ONE input channel returns uninitialised
     # values (2.6e36, 0, ...) when the last spatial axis has a single output column reached
