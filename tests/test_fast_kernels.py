@@ -332,6 +332,23 @@ def test_pool_written_cases(name, window, strides, padding, dilations):
                 assert_average_close(got, want, x, int(np.prod(window)))
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("window, strides, channels", [
+    ((2, 2), (2, 2), 64), ((3, 3), (2, 2), 64), ((2, 2), (2, 2), 1), ((3, 3), (2, 2), 1),
+    ((15, 15), (1, 1), 1), ((7, 7), (1, 1), 8),
+], ids=["channels-2x2", "channels-3x3", "rows-2x2", "rows-3x3", "doubling", "doubling-8"])
+def test_numba_max_of_signed_zeros(window, strides, channels):
+    """numba's maximum is IEEE 754-2019 *maximum*: -0 < +0, whatever the order of the taps."""
+    rng = np.random.default_rng(3)
+    x = np.where(rng.random((2, 19, 17, channels)) < 0.7, -0.0, 0.0).astype(np.float32)
+    plan = geometry.plan((19, 17), window, strides, "SAME")
+    with backend("numba"):
+        got = _fast.max_pool(x, plan)
+    any_positive = max_pool_reference((~np.signbit(x)).astype(np.float32), plan)
+    assert not np.any(got)                                   # every maximum is a zero
+    np.testing.assert_array_equal(np.signbit(got), any_positive == 0)
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("plan", [
     geometry.plan((3,), 2, strides=1, padding=(4, 4), dilations=5),

@@ -5,7 +5,8 @@ channels-last input and the op's plan. Each returns the result, computed by the 
 :mod:`._backend` selects (numba kernels or the fast NumPy path), or None when the reference
 implementation should run (``VENTANAL_BACKEND=reference``). Every path gives the reference's
 result: MAX bit for bit (NaN propagation, ``-inf`` or the smallest integer for windows without
-a real cell), AVG and convolution within rounding.
+a real cell; the one freedom: a zero maximum of +0 and -0 taps is +0 on the numba path, whatever
+their order, and depends on the order in NumPy's), AVG and convolution within rounding.
 
 What this module decides, and why:
 
@@ -49,8 +50,6 @@ _DOUBLING_MIN_WINDOW = 6
 # window use the direct kernels (one pass per output row); others combine rows first.
 _MIN_CHANNELS_DIRECT = 8
 _MAX_TAPS_DIRECT = 4
-# Rows of the doubling kernel's band buffer: about this many bytes.
-_BAND_BYTES = 1 << 20
 
 _NUMBA_MAX_DTYPES = frozenset(np.dtype(t) for t in (
     np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
@@ -284,14 +283,10 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
     B, Do, Ho, Wo, C = out5.shape
     work = out5.size * kd * kh * kw
     if kd == 1 and max(kh, kw) >= _DOUBLING_MIN_WINDOW and (sh < kh or sw < kw):
-        eh = dh * (kh - 1) + 1
-        row_bytes = Wo * C * x.dtype.itemsize
-        band = max(1, min(Ho, (_BAND_BYTES // max(row_bytes, 1) - eh) // sh + 1))
+        # Whole planes, or as many bands of one as there are threads: each band recomputes
+        # the eh - 1 input rows it shares with the band above.
+        band = -(-Ho // max(1, -(-_backend.num_threads() // (B * Do))))
         tasks = B * Do * -(-Ho // band)
-        threads = _backend.num_threads()
-        if tasks < threads and band > 1:  # enough bands for every thread
-            band = max(1, -(-Ho // -(-threads // (B * Do))))
-            tasks = B * Do * -(-Ho // band)
         work = out5.size * 4 * (kh.bit_length() + kw.bit_length())
         run_tasks(kernels.max_doubling,
                   (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest, band),
