@@ -392,6 +392,33 @@ def test_conv_planes_written_cases(name, kernel, strides, dilations, padding):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("shape, kernel, strides, dilations, padding, out_channels, dtype", [
+    ((2, 23, 29, 3), (3, 3), 1, 1, "SAME", 64, "float32"),   # the benchmark's RGB layer
+    ((1, 17, 13, 2), (5, 3), (2, 3), 1, "VALID", 16, "float32"),
+    ((2, 11, 19, 4), (3, 3), 1, (2, 3), "FULL", 32, "float32"),
+    ((1, 9, 10, 3), (2, 2), 3, 1, ((3, 0), (1, 4)), 16, "float32"),  # stride > window
+    ((2, 15, 14, 3), (3, 3), 2, 1, "SAME", 16, "float64"),
+    ((1, 5, 6, 7, 2), (2, 3, 2), 1, 1, "SAME", 8, "float64"),       # 3-D
+    ((1, 40, 1), (7,), 1, 1, "CAUSAL", 16, "float32"),              # 1-D
+])
+def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilations, padding,
+                                           out_channels, dtype):
+    """Output channels in whole tiles of 16 float32 (8 float64) with few terms: the numba
+    path's ``conv_tiles`` (six pixels per tile, the rest of each row one by one)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(dtype)
+    x.reshape(-1)[7] = np.inf
+    w = rng.standard_normal(kernel + (shape[-1], out_channels)).astype(dtype)
+    plan = geometry.plan(shape[1:-1], kernel, strides, padding, dilations)
+    with backend(name), np.errstate(invalid="ignore"):
+        got = _fast.conv(x, w, plan, 1)
+    with np.errstate(invalid="ignore"):
+        want = conv_reference(x, w, plan, 1)
+    assert np.isinf(want).any()
+    assert_conv_close(got, want, x, w, plan, 1)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 def test_conv_depthwise_channels_first_and_groups(name):
     rng = np.random.default_rng(5)
     memory = rng.standard_normal((2, 6, 17, 15)).astype(np.float64)   # NCHW

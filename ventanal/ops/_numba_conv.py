@@ -11,6 +11,10 @@ Padded cells are zeros, so a tap outside the input is simply skipped.
 * :func:`conv_channels`: few input channels, many output channels (an RGB image into 64
   feature maps): the inner loop runs over the output channels, four (tap, input channel)
   terms per pass.
+* :func:`conv_tiles`: float convolutions with few terms (taps x input channels) per output and
+  output channels in strips of 16 float32 (8 float64), on the zero-padded input: tiles of six
+  pixels by one strip accumulate in vector registers (:func:`_tile`, written in LLVM IR) and go
+  to memory with non-temporal stores when aligned.
 * :func:`im2col`: one band of the input matrix for the BLAS path (many channels): row ``p``
   of ``cols`` holds, for output pixel ``p`` of the band, every tap's input channels (zeros for
   padding), grouped as ``(group, tap, channel in group)``.
@@ -19,7 +23,10 @@ Padded cells are zeros, so a tap outside the input is simply skipped.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ._numba_pool import _fill, _task_rows
 
@@ -356,3 +363,150 @@ def im2col(x2, cols, geo, groups, zero, first_row, first_task, last_task):
 def _copy_cast(target, source, n):
     for q in range(n):
         target[q] = source[q]
+
+
+# ---------------------------------------------------------------------------------------------
+# Few input terms, output channels in strips of 16 (float32) or 8 (float64): register tiles
+# ---------------------------------------------------------------------------------------------
+
+_TILE_ROWS = 6   # output pixels per tile: 6 x 2 vector accumulators leave 4 of 16 registers
+
+
+@intrinsic
+def _tile(typingctx, x, origin, step, offsets, w, co, out, row, stream):
+    """``out[row + r, co:co + 2*lanes] = sum_k x[origin + r*step + offsets[k]] * w[k, co:...]``
+    for the tile's six pixels ``r``: one LLVM loop over ``k`` with the twelve accumulators in
+    vector registers (``lanes`` = 8 float32 or 4 float64, AVX2's 32-byte registers), and one
+    FMA per term. numba cannot keep such a tile in registers by itself: written in Python, the
+    accumulators live in memory and the weights are reloaded for every pixel.
+    """
+    dtype = getattr(x, "dtype", None)
+    if not (isinstance(dtype, types.Float) and w.dtype == dtype and out.dtype == dtype):
+        return None
+
+    def codegen(context, builder, signature, args):
+        xa, origin_, step_, offsets_a, wa, co_, out_a, row_, stream_ = args
+        tys = signature.args
+        xp = context.make_array(tys[0])(context, builder, xa).data
+        offp = context.make_array(tys[3])(context, builder, offsets_a).data
+        w_ary = context.make_array(tys[4])(context, builder, wa)
+        out_ary = context.make_array(tys[6])(context, builder, out_a)
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        scalar = xp.type.pointee
+        lanes = 8 if scalar == ir.FloatType() else 4
+        vec = ir.VectorType(scalar, lanes)
+        fma = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vec, [vec, vec, vec]),
+            f"llvm.fma.v{lanes}f{'32' if lanes == 8 else '64'}")
+        n = builder.extract_value(w_ary.shape, 1)          # output channels, row length of w
+        terms = builder.extract_value(w_ary.shape, 0)
+        zero = ir.Constant(vec, None)
+        undef = ir.Constant(vec, ir.Undefined)
+        splat = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
+        bases = [builder.gep(xp, [builder.add(origin_, builder.mul(step_, i64(r)))])
+                 for r in range(_TILE_ROWS)]
+        wbase = builder.gep(w_ary.data, [co_])
+        entry = builder.block
+        loop = builder.append_basic_block("tile.loop")
+        done = builder.append_basic_block("tile.done")
+        builder.cbranch(builder.icmp_signed(">", terms, i64(0)), loop, done)
+
+        builder.position_at_end(loop)
+        k = builder.phi(i64)
+        accs = [builder.phi(vec) for _ in range(2 * _TILE_ROWS)]
+        offset = builder.load(builder.gep(offp, [k]))
+        wrow = builder.gep(wbase, [builder.mul(k, n)])
+        w0 = builder.load(builder.bitcast(wrow, vec.as_pointer()), align=4)
+        w1 = builder.load(builder.bitcast(builder.gep(wrow, [i64(lanes)]), vec.as_pointer()),
+                          align=4)
+        updated = []
+        for r in range(_TILE_ROWS):
+            value = builder.load(builder.gep(bases[r], [offset]))
+            a = builder.shuffle_vector(builder.insert_element(undef, value, i32(0)), undef,
+                                       splat)
+            updated.append(builder.call(fma, [a, w0, accs[2 * r]]))
+            updated.append(builder.call(fma, [a, w1, accs[2 * r + 1]]))
+        k_next = builder.add(k, i64(1))
+        tail = builder.block
+        k.add_incoming(i64(0), entry)
+        k.add_incoming(k_next, tail)
+        for acc, new in zip(accs, updated, strict=True):
+            acc.add_incoming(zero, entry)
+            acc.add_incoming(new, tail)
+        builder.cbranch(builder.icmp_signed("<", k_next, terms), loop, done)
+
+        builder.position_at_end(done)
+        results = []
+        for new in updated:
+            result = builder.phi(vec)
+            result.add_incoming(zero, entry)
+            result.add_incoming(new, tail)
+            results.append(result)
+        streaming = builder.icmp_unsigned("!=", stream_, ir.Constant(stream_.type, 0))
+        nontemporal = builder.module.add_metadata([i32(1)])
+        with builder.if_else(streaming) as (then, otherwise):
+            for branch, stream in ((then, True), (otherwise, False)):
+                with branch:
+                    for r in range(_TILE_ROWS):
+                        target = builder.gep(out_ary.data, [builder.add(
+                            builder.mul(builder.add(row_, i64(r)), n), co_)])
+                        for half in range(2):
+                            store = builder.store(
+                                results[2 * r + half],
+                                builder.bitcast(builder.gep(target, [i64(half * lanes)]),
+                                                vec.as_pointer()), align=32 if stream else 4)
+                            if stream:
+                                store.set_metadata("nontemporal", nontemporal)
+        return context.get_dummy_value()
+
+    return types.none(x, origin, step, offsets, w, co, out, row, stream), codegen
+
+
+@intrinsic
+def _store_fence(typingctx):
+    """Order this thread's non-temporal stores before anything it does next (``mfence``)."""
+    def codegen(context, builder, signature, args):
+        builder.fence("seq_cst")
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+@njit(**_OPTIONS)
+def conv_tiles(xp, offsets, w2, out2, geo, canvas, stream, first_task, last_task):
+    """Convolution of a padded canvas (``pad_to_plan``) by tiles of six output pixels and
+    ``strip`` output channels held in registers (:func:`_tile`).
+
+    ``xp`` is the canvas flattened, ``canvas`` its (batch, D, H, W) extent, ``offsets[k]`` the
+    element offset of term ``k`` (tap, input channel) from a window's first cell, ``w2`` the
+    (terms, out channels) weights and ``out2`` (pixels, out channels); one task per output row.
+    The pixels left over at the end of a row (fewer than six) are summed term by term.
+    """
+    Do, Ho, Wo = geo[0, 5], geo[1, 5], geo[2, 5]
+    sd, sh, sw = geo[0, 2], geo[1, 2], geo[2, 2]
+    Dp, Hp, Wp = canvas[1], canvas[2], canvas[3]
+    terms, N = w2.shape
+    C = xp.size // (canvas[0] * Dp * Hp * Wp)
+    strip = 32 // w2.itemsize * 2
+    step = sw * C
+    full = Wo - Wo % _TILE_ROWS
+    for task in range(first_task, last_task):
+        i = task % Ho
+        q = task // Ho
+        origin = (((q // Do) * Dp + (q % Do) * sd) * Hp + i * sh) * Wp * C
+        row = task * Wo
+        for j in range(0, full, _TILE_ROWS):
+            for co in range(0, N, strip):
+                _tile(xp, origin + j * step, step, offsets, w2, co, out2, row + j, stream)
+        for j in range(full, Wo):
+            o = out2[row + j]
+            for co in range(N):
+                o[co] = 0
+            start = origin + j * step
+            for k in range(terms):
+                value = xp[start + offsets[k]]
+                wk = w2[k]
+                for co in range(N):
+                    o[co] += value * wk[co]
+    if stream:
+        _store_fence()
