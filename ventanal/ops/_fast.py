@@ -359,8 +359,9 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
     return _numpy_fast.conv(x, w, plan, groups, accumulator, result)
 
 
-# Float convolutions with few input and output channels use the direct kernel; the others go
-# through BLAS on bands of the input matrix (3 -> 64 channels: 22 ms against 63 ms direct).
+# Float convolutions with few input and output channels (outside whole register tiles) use the
+# direct kernel ``conv_channels``; the others go to ``conv_tiles`` or BLAS on bands of the input
+# matrix (3 -> 64 channels: 22 ms by BLAS against 63 ms by ``conv_channels``).
 _MAX_CHANNELS_DIRECT = 4
 _MAX_OUT_CHANNELS_DIRECT = 16
 # Float convolutions with at most this many terms (taps x input channels) per output and
