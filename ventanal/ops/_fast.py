@@ -405,7 +405,7 @@ def _conv_tiles(kernels, job: Canonical, w, accumulator, out5, result) -> np.nda
     tasks = B * out5.shape[1] * out5.shape[2]
     run_tasks(kernels.conv_tiles,
               (canvas.reshape(-1), offsets, w2, out2, job.geo,
-               np.array([B, Dp, Hp, Wp], np.int64), stream),
+               np.array(canvas.shape, np.int64), stream),
               tasks, out2.size * offsets.size)
     return result
 

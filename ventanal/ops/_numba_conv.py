@@ -477,16 +477,16 @@ def conv_tiles(xp, offsets, w2, out2, geo, canvas, stream, first_task, last_task
     """Convolution of a padded canvas (``pad_to_plan``) by tiles of six output pixels and
     ``strip`` output channels held in registers (:func:`_tile`).
 
-    ``xp`` is the canvas flattened, ``canvas`` its (batch, D, H, W) extent, ``offsets[k]`` the
-    element offset of term ``k`` (tap, input channel) from a window's first cell, ``w2`` the
-    (terms, out channels) weights and ``out2`` (pixels, out channels); one task per output row.
-    The pixels left over at the end of a row (fewer than six) are summed term by term.
+    ``xp`` is the canvas flattened, ``canvas`` its (batch, D, H, W, channels) shape,
+    ``offsets[k]`` the element offset of term ``k`` (tap, input channel) from a window's first
+    cell, ``w2`` the (terms, out channels) weights and ``out2`` (pixels, out channels); one task
+    per output row. The pixels left over at the end of a row (fewer than six) are summed term
+    by term.
     """
     Do, Ho, Wo = geo[0, 5], geo[1, 5], geo[2, 5]
     sd, sh, sw = geo[0, 2], geo[1, 2], geo[2, 2]
-    Dp, Hp, Wp = canvas[1], canvas[2], canvas[3]
+    Dp, Hp, Wp, C = canvas[1], canvas[2], canvas[3], canvas[4]
     terms, N = w2.shape
-    C = xp.size // (canvas[0] * Dp * Hp * Wp)
     strip = 32 // w2.itemsize * 2
     step = sw * C
     full = Wo - Wo % _TILE_ROWS

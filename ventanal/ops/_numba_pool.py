@@ -569,21 +569,18 @@ def _max_shifted(target, source, count, shift):
 
 
 @njit(**_OPTIONS)
-def _double(a, b, length, window, step, final, final_count):
-    """Running max of ``window`` taps ``step`` apart: max(a[q], a[q+step], ...).
-
-    Doubling (1, 2, 4, ... taps) then one overlapping step; ``a`` and ``b`` alternate as
-    source and target (an in-place update would not vectorise), and the last step writes its
-    first ``final_count`` cells into ``final``.
+def _double(a, b, length, shifts, count, final, final_count):
+    """Running max of the taps of a window, by doubling: ``count`` steps of ``shifts``
+    (:func:`_doubling_shifts`); ``a`` and ``b`` alternate as source and target (an in-place
+    update would not vectorise), and the last step writes its first ``final_count`` cells into
+    ``final``.
     """
-    if window == 1:
+    if count == 0:
         _copy(final, a, final_count)
         return
-    w = 1
-    while w < window:
-        shift = (w if 2 * w <= window else window - w) * step
-        w = 2 * w if 2 * w <= window else window
-        if w == window:
+    for v in range(count):
+        shift = shifts[v]
+        if v == count - 1:
             _max_shifted(final, a, final_count, shift)
         else:
             _max_shifted(b, a, length - shift, shift)
@@ -625,6 +622,8 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
     rowbuf = np.empty(length, x2.dtype)
     swap = np.empty(length, x2.dtype)
     result = np.empty(length, x2.dtype)
+    wshifts = np.empty(64, np.int64)
+    wlevels = _doubling_shifts(kw, dw * C, wshifts)
     shifts = np.empty(64, np.int64)
     levels = _doubling_shifts(kh, dh, shifts)
     offsets = np.zeros(levels + 1, np.int64)   # level v's ring: rows offsets[v] .. offsets[v+1]
@@ -654,15 +653,15 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
                 _copy(rowbuf[start:], x2[(b * D + z) * H + y], n)
                 _fill(rowbuf[start + n:], length - start - n, lowest)
                 if sw == 1:   # the last step writes h itself
-                    _double(rowbuf, swap, length, kw, dw * C, h, width)
-                elif C == 1:
-                    _double(rowbuf, swap, length, kw, dw, result, length - (kw - 1) * dw)
-                    _max_strided(h, result, Wo, sw, 0, True)
+                    _double(rowbuf, swap, length, wshifts, wlevels, h, width)
                 else:
-                    _double(rowbuf, swap, length, kw, dw * C, result,
+                    _double(rowbuf, swap, length, wshifts, wlevels, result,
                             length - (kw - 1) * dw * C)
-                    _max_columns(h.reshape(Wo, C), result.reshape(length // C, C), Wo, sw, 0,
-                                 True)
+                    if C == 1:
+                        _max_strided(h, result, Wo, sw, 0, True)
+                    else:
+                        _max_columns(h.reshape(Wo, C), result.reshape(length // C, C), Wo, sw,
+                                     0, True)
             # row q of level v + 1 is max(rows q and q + shift of level v)
             q = r
             for v in range(levels):
