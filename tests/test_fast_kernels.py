@@ -332,21 +332,28 @@ def test_pool_written_cases(name, window, strides, padding, dilations):
                 assert_average_close(got, want, x, int(np.prod(window)))
 
 
-@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("window, strides, channels", [
     ((2, 2), (2, 2), 64), ((3, 3), (2, 2), 64), ((2, 2), (2, 2), 1), ((3, 3), (2, 2), 1),
     ((15, 15), (1, 1), 1), ((7, 7), (1, 1), 8),
 ], ids=["channels-2x2", "channels-3x3", "rows-2x2", "rows-3x3", "doubling", "doubling-8"])
-def test_numba_max_of_signed_zeros(window, strides, channels):
-    """numba's maximum is IEEE 754-2019 *maximum*: -0 < +0, whatever the order of the taps."""
+def test_max_of_signed_zeros(name, window, strides, channels):
+    """A max of zeros is a zero, -0 where every tap is -0 and +0 where every tap is +0; where
+    a window holds both, the order of its taps decides (as with ``np.maximum``)."""
     rng = np.random.default_rng(3)
-    x = np.where(rng.random((2, 19, 17, channels)) < 0.7, -0.0, 0.0).astype(np.float32)
-    plan = geometry.plan((19, 17), window, strides, "SAME")
-    with backend("numba"):
+    negative = np.ones((2, 40, 60, channels), bool)    # columns: +0 | either | -0
+    negative[:, :, :20] = False
+    negative[:, :, 20:40] = rng.random((2, 40, 20, channels)) < 0.5
+    x = np.where(negative, -0.0, 0.0).astype(np.float32)
+    plan = geometry.plan((40, 60), window, strides, "SAME")
+    with backend(name):
         got = _fast.max_pool(x, plan)
-    any_positive = max_pool_reference((~np.signbit(x)).astype(np.float32), plan)
+    only_negative = max_pool_reference((~negative).astype(np.float32), plan) == 0
+    only_positive = max_pool_reference(negative.astype(np.float32), plan) == 0
+    assert only_negative.any() and only_positive.any()
     assert not np.any(got)                                   # every maximum is a zero
-    np.testing.assert_array_equal(np.signbit(got), any_positive == 0)
+    assert np.all(np.signbit(got[only_negative]))
+    assert not np.any(np.signbit(got[only_positive]))
 
 
 @pytest.mark.parametrize("name", BACKENDS)

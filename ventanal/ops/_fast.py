@@ -5,8 +5,9 @@ channels-last input and the op's plan. Each returns the result, computed by the 
 :mod:`._backend` selects (numba kernels or the fast NumPy path), or None when the reference
 implementation should run (``VENTANAL_BACKEND=reference``). Every path gives the reference's
 result: MAX bit for bit (NaN propagation, ``-inf`` or the smallest integer for windows without
-a real cell; the one freedom: a zero maximum of +0 and -0 taps is +0 on the numba path, whatever
-their order, and depends on the order in NumPy's), AVG and convolution within rounding.
+a real cell; the one freedom: the sign of a zero maximum of +0 and -0 taps, which depends on
+the order the kernel visits the taps in, as with ``np.maximum``), AVG and convolution within
+rounding.
 
 What this module decides, and why:
 
