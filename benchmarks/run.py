@@ -106,7 +106,8 @@ def _copy_thunk(x):
     return copy
 
 
-def run_workload(workload, fw, rounds: int, rng, log, gap: float = 0.05) -> dict:
+def run_workload(workload, fw, rounds: int, rng, log, gap: float = 0.05,
+                 warm: int = 1) -> dict:
     import numpy as np
 
     data = workload.make(rng)
@@ -135,9 +136,15 @@ def run_workload(workload, fw, rounds: int, rng, log, gap: float = 0.05) -> dict
         for name in order:
             if name in slow and len(times[name]) >= 3:
                 continue
-            # Idle between calls: thread pools that spin after their work (OpenBLAS, OpenMP)
-            # go to sleep instead of taking a core from whoever runs next.
+            # Idle between implementations: thread pools that spin after their work
+            # (OpenBLAS, OpenMP) go to sleep instead of taking a core from whoever runs next.
             time.sleep(gap)
+            # Then untimed calls of the same implementation: the first call after an idle
+            # spell pays for waking the machine (here 2-5 ms per call on 2 vCPUs, for every
+            # library alike), which a program calling the op in a loop never sees.
+            if name not in slow:
+                for _ in range(warm):
+                    implementations[name]()
             start = time.perf_counter()
             implementations[name]()
             elapsed = time.perf_counter() - start
@@ -221,7 +228,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--only", help="run the workloads whose name contains this text")
     parser.add_argument("--gap", type=float, default=0.05,
-                        help="idle seconds before each timed call (default 0.05)")
+                        help="idle seconds before each implementation's turn (default 0.05)")
+    parser.add_argument("--warm", type=int, default=1,
+                        help="untimed calls of the same implementation between the idle gap "
+                             "and the timed call (default 1)")
     parser.add_argument("--keep-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
     args = parser.parse_args(argv)
@@ -259,7 +269,7 @@ def main(argv=None) -> int:
         if args.only and args.only not in workload.name:
             continue
         log(f"{workload.name} ...")
-        records.append(run_workload(workload, fw, args.rounds, rng, log, args.gap))
+        records.append(run_workload(workload, fw, args.rounds, rng, log, args.gap, args.warm))
         gc.collect()
     print(_format_table(records))
     print()
