@@ -316,6 +316,9 @@ def test_conv_api_layouts(name, data):
     ((6, 6), (5, 5), "VALID", (1, 1)),
     ((2, 2), (2, 2), "SAME", (1, 1)),        # the benchmark's pools, odd sizes
     ((3, 3), (2, 2), "SAME", (1, 1)),
+    ((3, 3), (1, 1), "SAME", (2, 2)),        # up to 3x3 taps in one pass (many channels)
+    ((2, 3), (1, 2), "VALID", (1, 1)),
+    ((3, 2), (3, 1), ((1, 1), (0, 2)), (1, 1)),
 ])
 def test_pool_written_cases(name, window, strides, padding, dilations):
     rng = np.random.default_rng(7)

@@ -50,8 +50,11 @@ _MIN_WORK_PER_THREAD = 1 << 16
 _DOUBLING_MIN_WINDOW = 6
 # Channels-last inputs with at least this many channels and at most this many taps per
 # window use the direct kernels (one pass per output row); others combine rows first.
+# Max pooling also takes windows of up to 3 x 3 taps (D and H rows x W columns) directly:
+# one pass of nine taps (NHWC 3x3/2 on (8,256,256,64): 7.1 ms against 7.9 through rows).
 _MIN_CHANNELS_DIRECT = 8
 _MAX_TAPS_DIRECT = 4
+_MAX_DIRECT_3X3 = 3
 
 _NUMBA_MAX_DTYPES = frozenset(np.dtype(t) for t in (
     np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
@@ -293,7 +296,8 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
         run_tasks(kernels.max_doubling,
                   (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest, band),
                   tasks, work)
-    elif C >= _MIN_CHANNELS_DIRECT and kd * kh * kw <= _MAX_TAPS_DIRECT:
+    elif C >= _MIN_CHANNELS_DIRECT and (kd * kh * kw <= _MAX_TAPS_DIRECT or (
+            kd * kh <= _MAX_DIRECT_3X3 and kw <= _MAX_DIRECT_3X3)):
         run_tasks(kernels.max_channels,
                   (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, lowest),
                   B * Do * Ho, work)

@@ -345,6 +345,22 @@ def _max_group(o, x_a, x_b, x_c, x_d, c_a, c_b, c_c, c_d, j0, j1, stride, first)
 
 
 @njit(**_OPTIONS)
+def _max_group9(o, x_a, x_b, x_c, c_a, c_b, c_c, j0, j1, stride):
+    """``o[j, :] = max of x_r[j*stride + c, :]`` over three rows r and three column offsets c,
+    ``j0 <= j < j1``: a 3x3 window in one pass (three input arrays keep LLVM's overlap checks
+    few enough to vectorise; a window with fewer rows or columns repeats one)."""
+    C = o.shape[1]
+    for j in range(j0, j1):
+        p = j * stride
+        for c in range(C):
+            o[j, c] = _mx(_mx(_mx(_mx(x_a[p + c_a, c], x_a[p + c_b, c]),
+                                  _mx(x_a[p + c_c, c], x_b[p + c_a, c])),
+                              _mx(_mx(x_b[p + c_b, c], x_b[p + c_c, c]),
+                                  _mx(x_c[p + c_a, c], x_c[p + c_b, c]))),
+                          x_c[p + c_c, c])
+
+
+@njit(**_OPTIONS)
 def _average_group(o, x_a, x_b, x_c, x_d, c_a, c_b, c_c, c_d, count, j0, j1, stride,
                    inverse, zero):
     """``o[j, :] = inverse[j] * sum of x_t[j*stride + c_t, :]`` over the first ``count`` of
@@ -414,7 +430,12 @@ def max_channels(x3, out3, geo, lowest, first_task, last_task):
             continue
         if ja < jb:
             taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
-            _max_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps)
+            if taps > 4 and nrows <= 3 and kw <= 3:   # up to 3x3 taps: one pass
+                r_b, r_c = rows[min(1, nrows - 1)], rows[min(2, nrows - 1)]
+                _max_group9(o, x3[rows[0]], x3[r_b], x3[r_c], tap_cols[0],
+                            tap_cols[min(1, kw - 1)], tap_cols[min(2, kw - 1)], ja, jb, sw)
+            else:
+                _max_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps)
         for border in range(Wo - (jb - ja)):  # the columns outside [ja, jb)
             j = border if border < ja else border + (jb - ja)
             taps = _column_taps(j, geo, rows, nrows, tap_rows, tap_cols, False)
