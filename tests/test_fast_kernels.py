@@ -359,6 +359,55 @@ def test_max_of_signed_zeros(name, window, strides, channels):
     assert not np.any(np.signbit(got[only_positive]))
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("dtype, channels", [
+    ("float32", 64), ("float64", 12), ("int8", 32), ("uint16", 48), ("bool", 32),
+    ("int64", 8), ("float32", 24),
+])
+@pytest.mark.parametrize("streamed", [False, True], ids=["stored", "streamed"])
+def test_numba_vector_loops(dtype, channels, streamed, monkeypatch):
+    """The direct kernels' explicit vector loops (channels in whole vectors), with and
+    without non-temporal stores, on windows of 1 to 9 taps, borders and NaN included."""
+    monkeypatch.setattr(_fast, "_STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
+    monkeypatch.setattr(_fast, "_CACHE_MIN_BYTES", 0)     # every result 64-byte aligned
+    seen = []
+    options = _fast._vector_options
+    monkeypatch.setattr(_fast, "_vector_options",
+                        lambda out5, c: seen.append(options(out5, c)) or seen[-1])
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((2, 13, 11, channels)) * 50).astype(dtype)
+    if dtype == "bool":
+        x = rng.random((2, 13, 11, channels)) < 0.5
+    if x.dtype.kind == "f":
+        x[0, 3, 4, 5] = np.nan
+        x[1, 6, :, 1] = -np.inf
+    for window, strides, padding in [((2, 2), (2, 2), "SAME"), ((3, 3), (2, 2), "SAME"),
+                                     ((3, 3), (1, 1), "VALID"), ((1, 2), (1, 1), "SAME"),
+                                     ((2, 3), (1, 2), ((1, 1), (2, 0)))]:
+        plan = geometry.plan((13, 11), window, strides, padding)
+        with backend("numba"):
+            np.testing.assert_array_equal(_fast.max_pool(x, plan), max_pool_reference(x, plan))
+            want = avg_pool_reference(x, plan, count_include_pad=False)
+            assert_average_close(_fast.avg_pool(x, plan, False), want, x, int(np.prod(window)))
+    # five max pools and the two averages of at most four taps ran the direct kernels
+    assert len(seen) == 7 and set(seen) == {(True, streamed)}
+
+
+def test_vector_options():
+    """Vectors when the channels fill whole 32-byte vectors; streaming only for large,
+    32-byte aligned results."""
+    big = np.empty((1, 1, 512, 256, 64), np.float32)           # 32 MiB
+    aligned = big.ctypes.data % 32 == 0
+    assert _fast._vector_options(big, 64) == (True, aligned)
+    assert _fast._vector_options(big, 60) == (False, False)
+    assert _fast._vector_options(big[..., :1, :], 64) == (True, False)   # small
+    shifted = np.empty(big.size + 8, np.float32)
+    offset = next(k for k in range(1, 8) if (shifted.ctypes.data + 4 * k) % 32)
+    view = shifted[offset:offset + big.size].reshape(big.shape)
+    assert view.ctypes.data % 32 != 0
+    assert _fast._vector_options(view, 64) == (True, False)
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("plan", [
     geometry.plan((3,), 2, strides=1, padding=(4, 4), dilations=5),

@@ -55,6 +55,11 @@ _DOUBLING_MIN_WINDOW = 6
 _MIN_CHANNELS_DIRECT = 8
 _MAX_TAPS_DIRECT = 4
 _MAX_DIRECT_3X3 = 3
+# Results at least this large are written with non-temporal stores where a kernel can (the
+# direct pooling kernels): they bypass the cache, which a result larger than a core's L2
+# would leave anyway, and skip reading each line before writing it (NHWC 2x2/2 average
+# pooling on Sapphire Rapids: 4.0 ms against 4.6).
+_STREAM_MIN_BYTES = 4 << 20
 
 _NUMBA_MAX_DTYPES = frozenset(np.dtype(t) for t in (
     np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
@@ -298,8 +303,10 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
                   tasks, work)
     elif C >= _MIN_CHANNELS_DIRECT and (kd * kh * kw <= _MAX_TAPS_DIRECT or (
             kd * kh <= _MAX_DIRECT_3X3 and kw <= _MAX_DIRECT_3X3)):
+        vectors, stream = _vector_options(out5, C)
         run_tasks(kernels.max_channels,
-                  (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, lowest),
+                  (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, lowest,
+                   vectors, stream),
                   B * Do * Ho, work)
     else:
         run_tasks(kernels.max_rows,
@@ -307,6 +314,17 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
                   B * Do * Ho, work)
     y = job.result(out5)
     return y.view(np.bool_) if boolean else y
+
+
+def _vector_options(out5: np.ndarray, channels: int) -> tuple[bool, bool]:
+    """(explicit vector loops, non-temporal stores) for a direct pooling kernel writing
+    ``out5``: vectors when the channels fill whole vectors, streaming when every vector of
+    the result is then 32-byte aligned and the result is large."""
+    from ._numba_pool import vector_lanes
+
+    vectors = channels % vector_lanes(out5.dtype) == 0
+    stream = (vectors and out5.ctypes.data % 32 == 0 and out5.nbytes >= _STREAM_MIN_BYTES)
+    return vectors, stream
 
 
 def _average_counts(axes, count_include_pad: bool) -> list[np.ndarray]:
@@ -328,8 +346,10 @@ def _numba_avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
     zero = accumulator.type(0)
     work = out5.size * kd * kh * kw
     if C >= _MIN_CHANNELS_DIRECT and kd * kh * kw <= _MAX_TAPS_DIRECT:
+        vectors, stream = _vector_options(out5, C)
         run_tasks(kernels.avg_channels,
-                  (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, *counts, zero),
+                  (job.rows.reshape(-1, W, C), out5.reshape(-1, Wo, C), job.geo, *counts, zero,
+                   vectors, stream),
                   B * Do * Ho, work)
     else:
         run_tasks(kernels.avg_rows,

@@ -28,7 +28,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._numba_pool import _fill, _task_rows
+from ._numba_pool import _fill, _store_fence, _task_rows
 
 # "contract" lets LLVM fuse a*b + c into one FMA (one rounding instead of two): the only
 # fast-math freedom taken; NaN and infinities keep their meaning.
@@ -460,16 +460,6 @@ def _tile(typingctx, x, origin, step, offsets, w, co, out, row, stream):
         return context.get_dummy_value()
 
     return types.none(x, origin, step, offsets, w, co, out, row, stream), codegen
-
-
-@intrinsic
-def _store_fence(typingctx):
-    """Order this thread's non-temporal stores before anything it does next (``mfence``)."""
-    def codegen(context, builder, signature, args):
-        builder.fence("seq_cst")
-        return context.get_dummy_value()
-
-    return types.none(), codegen
 
 
 @njit(**_OPTIONS)

@@ -94,6 +94,147 @@ def _as(typingctx, value, like):
 
 
 # ---------------------------------------------------------------------------------------------
+# Explicit vector loops: many channels, one window per call
+# ---------------------------------------------------------------------------------------------
+
+_VECTOR_BYTES = 32   # AVX2's registers; LLVM splits them on narrower CPUs, joins none on wider
+
+
+def vector_lanes(dtype) -> int:
+    """Elements of ``dtype`` per vector of :func:`_max_vectors` and :func:`_mean_vectors`."""
+    return _VECTOR_BYTES // np.dtype(dtype).itemsize
+
+
+def _vector_loop(builder, context, signature, args, combine):
+    """``out[o + k : o + k + lanes] = combine(x[tap + k : ...] for tap in taps)`` for
+    ``k = 0, lanes, ... < n`` (``n`` a positive multiple of ``lanes``), as one LLVM loop;
+    with ``stream`` true the stores are non-temporal (``out`` then 32-byte aligned at ``o``).
+    """
+    out_a, o_start, x_a, taps, n, stream = args[:6]
+    out_type, x_type, taps_type = signature.args[0], signature.args[2], signature.args[3]
+    out_p = context.make_array(out_type)(context, builder, out_a).data
+    x_p = context.make_array(x_type)(context, builder, x_a).data
+    i64, i32 = ir.IntType(64), ir.IntType(32)
+    lanes = _VECTOR_BYTES // context.get_abi_sizeof(out_p.type.pointee)
+    out_vec = ir.VectorType(out_p.type.pointee, lanes)
+    x_vec = ir.VectorType(x_p.type.pointee, lanes)
+    bases = [builder.gep(x_p, [builder.extract_value(taps, t)]) for t in range(taps_type.count)]
+    target = builder.gep(out_p, [o_start])
+    nontemporal = builder.module.add_metadata([i32(1)])
+    x_align = context.get_abi_sizeof(x_p.type.pointee)
+    out_align = context.get_abi_sizeof(out_p.type.pointee)
+    streaming = builder.icmp_unsigned("!=", stream, ir.Constant(stream.type, 0))
+    with builder.if_else(streaming) as (then, otherwise):
+        for branch, nt in ((then, True), (otherwise, False)):
+            with branch:
+                entry = builder.block
+                loop = builder.append_basic_block("vectors.loop")
+                done = builder.append_basic_block("vectors.done")
+                builder.branch(loop)
+                builder.position_at_end(loop)
+                k = builder.phi(i64)
+                values = [builder.load(builder.bitcast(builder.gep(base, [k]),
+                                                       x_vec.as_pointer()), align=x_align)
+                          for base in bases]
+                result = combine(builder, values, out_vec)
+                store = builder.store(result, builder.bitcast(builder.gep(target, [k]),
+                                                              out_vec.as_pointer()),
+                                      align=_VECTOR_BYTES if nt else out_align)
+                if nt:
+                    store.set_metadata("nontemporal", nontemporal)
+                k_next = builder.add(k, i64(lanes))
+                k.add_incoming(i64(0), entry)
+                k.add_incoming(k_next, builder.block)
+                builder.cbranch(builder.icmp_signed("<", k_next, n), loop, done)
+                builder.position_at_end(done)
+    return context.get_dummy_value()
+
+
+def _tree(builder, values, pair):
+    """``values`` combined pairwise, ((a, b), (c, d)), ...: the order of the scalar kernels."""
+    while len(values) > 1:
+        values = [pair(values[t], values[t + 1]) if t + 1 < len(values) else values[t]
+                  for t in range(0, len(values), 2)]
+    return values[0]
+
+
+@intrinsic
+def _max_vectors(typingctx, out, o_start, x, taps, n, stream):
+    """``out[o_start + k] = max over t of x[taps[t] + k]`` for ``k < n``, vector by vector
+    (``n`` a positive multiple of :func:`vector_lanes`); a NaN wins, as in :func:`_mx`.
+
+    An explicit loop rather than a numba one over the channels: numba's vectorised loop
+    checks its arrays for overlap and peels a remainder at every call, which for 64 channels
+    cost as much as the loop (NHWC 2x2/2 max: 5.7 ms against 4-5 here, on Sapphire Rapids).
+    """
+    if not (isinstance(taps, types.UniTuple) and out.dtype == x.dtype
+            and isinstance(out.dtype, (types.Float, types.Integer, types.Boolean))):
+        return None
+    dtype = out.dtype
+    signed = isinstance(dtype, types.Integer) and dtype.signed
+
+    def codegen(context, builder, signature, args):
+        def pair(a, b):
+            if isinstance(dtype, types.Float):
+                keep = builder.or_(builder.fcmp_ordered(">", a, b),
+                                   builder.fcmp_unordered("uno", a, a))
+            else:
+                keep = builder.icmp_signed(">", a, b) if signed else builder.icmp_unsigned(
+                    ">", a, b)
+            return builder.select(keep, a, b)
+        return _vector_loop(builder, context, signature, args,
+                            lambda b, values, vec: _tree(b, values, pair))
+
+    return types.none(out, o_start, x, taps, n, stream), codegen
+
+
+@intrinsic
+def _mean_vectors(typingctx, out, o_start, x, taps, n, stream, scale):
+    """``out[o_start + k] = scale * sum over t of x[taps[t] + k]`` for ``k < n``, each tap
+    converted to the (float) type of ``out`` first, like :func:`_average_group`."""
+    if not (isinstance(taps, types.UniTuple) and isinstance(out.dtype, types.Float)
+            and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))
+            and scale == out.dtype):
+        return None
+    source = x.dtype
+
+    def codegen(context, builder, signature, args):
+        factor = args[6]
+
+        def combine(b, values, vec):
+            converted = []
+            for value in values:
+                if isinstance(source, types.Float):
+                    if value.type != vec:
+                        value = b.fpext(value, vec)
+                elif isinstance(source, types.Integer) and source.signed:
+                    value = b.sitofp(value, vec)
+                else:
+                    value = b.uitofp(value, vec)
+                converted.append(value)
+            total = _tree(b, converted, b.fadd)
+            undef = ir.Constant(vec, ir.Undefined)
+            lanes = vec.count
+            splat = b.shuffle_vector(b.insert_element(undef, factor, ir.IntType(32)(0)), undef,
+                                     ir.Constant(ir.VectorType(ir.IntType(32), lanes),
+                                                 [0] * lanes))
+            return b.fmul(splat, total)
+        return _vector_loop(builder, context, signature, args, combine)
+
+    return types.none(out, o_start, x, taps, n, stream, scale), codegen
+
+
+@intrinsic
+def _store_fence(typingctx):
+    """Order this thread's non-temporal stores before anything it does next (``mfence``)."""
+    def codegen(context, builder, signature, args):
+        builder.fence("seq_cst")
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+# ---------------------------------------------------------------------------------------------
 # Elementwise helpers on 1-D rows
 # ---------------------------------------------------------------------------------------------
 
@@ -413,11 +554,23 @@ def _inverse_counts(inverse, row_count, counts_w, n):
         inverse[j] = 1.0 / (row_count * counts_w[j])
 
 
+@njit(inline="always", cache=True)
+def _tap_start(tap_rows, tap_cols, t, p, W, C):
+    """Flat index of channel 0 of tap ``t`` for the output column whose first tap is ``p``."""
+    return (tap_rows[t] * W + p + tap_cols[t]) * C
+
+
 @njit(**_OPTIONS)
-def max_channels(x3, out3, geo, lowest, first_task, last_task):
-    """Max pooling, channels last: ``x3`` (rows, W, C), ``out3`` (tasks, Wo, C)."""
+def max_channels(x3, out3, geo, lowest, vectors, stream, first_task, last_task):
+    """Max pooling, channels last: ``x3`` (rows, W, C), ``out3`` (tasks, Wo, C).
+
+    With ``vectors`` (C a multiple of :func:`vector_lanes`), interior windows of up to 3x3
+    taps go through :func:`_max_vectors`, with non-temporal stores if ``stream``.
+    """
     kd, kh, kw, sw, Wo = geo[0, 1], geo[1, 1], geo[2, 1], geo[2, 2], geo[2, 5]
-    C = x3.shape[2]
+    W, C = x3.shape[1], x3.shape[2]
+    x1 = x3.reshape(x3.size)
+    o1 = out3.reshape(out3.size)
     rows = np.empty(kd * kh, np.int64)
     tap_rows = np.empty(kd * kh * kw, np.int64)
     tap_cols = np.empty(kd * kh * kw, np.int64)
@@ -430,7 +583,32 @@ def max_channels(x3, out3, geo, lowest, first_task, last_task):
             continue
         if ja < jb:
             taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
-            if taps > 4 and nrows <= 3 and kw <= 3:   # up to 3x3 taps: one pass
+            small = nrows <= 3 and kw <= 3       # up to 3x3 taps: one pass
+            if vectors and taps <= 4:
+                b, c, d = min(1, taps - 1), min(2, taps - 1), min(3, taps - 1)
+                for j in range(ja, jb):
+                    p = j * sw
+                    _max_vectors(o1, (task * Wo + j) * C, x1, (
+                        _tap_start(tap_rows, tap_cols, 0, p, W, C),
+                        _tap_start(tap_rows, tap_cols, b, p, W, C),
+                        _tap_start(tap_rows, tap_cols, c, p, W, C),
+                        _tap_start(tap_rows, tap_cols, d, p, W, C)), C, stream)
+            elif vectors and small:
+                r1, r2 = min(1, nrows - 1) * kw, min(2, nrows - 1) * kw
+                m1, m2 = min(1, kw - 1), min(2, kw - 1)
+                for j in range(ja, jb):
+                    p = j * sw
+                    _max_vectors(o1, (task * Wo + j) * C, x1, (
+                        _tap_start(tap_rows, tap_cols, 0, p, W, C),
+                        _tap_start(tap_rows, tap_cols, m1, p, W, C),
+                        _tap_start(tap_rows, tap_cols, m2, p, W, C),
+                        _tap_start(tap_rows, tap_cols, r1, p, W, C),
+                        _tap_start(tap_rows, tap_cols, r1 + m1, p, W, C),
+                        _tap_start(tap_rows, tap_cols, r1 + m2, p, W, C),
+                        _tap_start(tap_rows, tap_cols, r2, p, W, C),
+                        _tap_start(tap_rows, tap_cols, r2 + m1, p, W, C),
+                        _tap_start(tap_rows, tap_cols, r2 + m2, p, W, C)), C, stream)
+            elif taps > 4 and small:
                 r_b, r_c = rows[min(1, nrows - 1)], rows[min(2, nrows - 1)]
                 _max_group9(o, x3[rows[0]], x3[r_b], x3[r_c], tap_cols[0],
                             tap_cols[min(1, kw - 1)], tap_cols[min(2, kw - 1)], ja, jb, sw)
@@ -443,19 +621,26 @@ def max_channels(x3, out3, geo, lowest, first_task, last_task):
                 _fill(o[j], C, lowest)
             else:
                 _max_taps(x3, o, j, j + 1, sw, tap_rows, tap_cols, taps)
+    if stream:
+        _store_fence()
 
 
 @njit(**_OPTIONS)
-def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, first_task, last_task):
+def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, vectors, stream,
+                 first_task, last_task):
     """Average pooling, channels last, at most four taps per window; ``out3`` has the
     accumulator dtype (that of ``zero``).
 
     The divisor of output ``(od, oh, ow)`` is ``counts_d[od] * counts_h[oh] * counts_w[ow]``;
-    sums are multiplied by its inverse (within an ulp of dividing).
+    sums are multiplied by its inverse (within an ulp of dividing). With ``vectors`` (C a
+    multiple of :func:`vector_lanes` of the accumulator), interior windows of four taps go
+    through :func:`_mean_vectors`, with non-temporal stores if ``stream``.
     """
     kd, kh, kw, sw, Wo = geo[0, 1], geo[1, 1], geo[2, 1], geo[2, 2], geo[2, 5]
     Do, Ho = geo[0, 5], geo[1, 5]
-    C = x3.shape[2]
+    W, C = x3.shape[1], x3.shape[2]
+    x1 = x3.reshape(x3.size)
+    o1 = out3.reshape(out3.size)
     rows = np.empty(kd * kh, np.int64)
     tap_rows = np.empty(kd * kh * kw, np.int64)
     tap_cols = np.empty(kd * kh * kw, np.int64)
@@ -470,7 +655,16 @@ def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, first_task, 
             continue
         if ja < jb:
             taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
-            _average_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps, inverse, zero)
+            if vectors and taps == 4:
+                for j in range(ja, jb):
+                    p = j * sw
+                    _mean_vectors(o1, (task * Wo + j) * C, x1, (
+                        _tap_start(tap_rows, tap_cols, 0, p, W, C),
+                        _tap_start(tap_rows, tap_cols, 1, p, W, C),
+                        _tap_start(tap_rows, tap_cols, 2, p, W, C),
+                        _tap_start(tap_rows, tap_cols, 3, p, W, C)), C, stream, inverse[j])
+            else:
+                _average_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps, inverse, zero)
         for border in range(Wo - (jb - ja)):  # the columns outside [ja, jb)
             j = border if border < ja else border + (jb - ja)
             taps = _column_taps(j, geo, rows, nrows, tap_rows, tap_cols, False)
@@ -478,6 +672,8 @@ def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, first_task, 
                 _fill(o[j], C, zero * inverse[j])
             else:
                 _average_taps(x3, o, j, j + 1, sw, tap_rows, tap_cols, taps, inverse, zero)
+    if stream:
+        _store_fence()
 
 
 # ---------------------------------------------------------------------------------------------
