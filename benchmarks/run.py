@@ -6,9 +6,11 @@ For every workload: build the input, run ventanal once, run every installed peer
 its result equals ventanal's (exactly for max pooling, within float32 rounding otherwise); a peer
 that disagrees is reported and left out of the comparison. Then time in rounds: each round calls
 every implementation once, in a rotating order, so that a noisy neighbour on a shared machine
-hurts everyone alike, with a short idle gap before each call (thread pools that spin after
+hurts everyone alike, with a short idle gap before each turn (thread pools that spin after
 their work, OpenBLAS's and OpenMP's, then sleep instead of taking a core from the next
-implementation). Reported per implementation: the median (and the minimum) over rounds.
+implementation) and then one untimed call of the same implementation (the first call after an
+idle spell pays for waking the machine). Reported per implementation: the median (and the
+minimum) over rounds.
 
 Per workload also:
 

@@ -23,6 +23,10 @@ Why the code looks the way it does (each point was measured on the benchmark mac
   step) along W and then H, so the cost hardly depends on the window.
 * ``_mx`` is the maximum of one pair: a NaN on either side wins (see its docstring for why it
   is an LLVM intrinsic rather than Python).
+* Many channels in whole vectors: the direct kernels call explicit LLVM vector loops
+  (``_max_vectors``, ``_mean_vectors``) per output column, which skip the overlap checks and
+  remainder loops numba's own vectorised loop pays at every call, and can stream large
+  results past the cache with non-temporal stores.
 """
 
 from __future__ import annotations
