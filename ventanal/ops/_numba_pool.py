@@ -110,11 +110,11 @@ def vector_lanes(dtype) -> int:
 
 
 def _vector_loop(builder, context, signature, args, combine):
-    """``out[o + k : o + k + lanes] = combine(x[tap + k : ...] for tap in taps)`` for
+    """``out[o + k : o + k + lanes] = combine(x[tap + shift + k : ...] for tap in taps)`` for
     ``k = 0, lanes, ... < n`` (``n`` a positive multiple of ``lanes``), as one LLVM loop;
     with ``stream`` true the stores are non-temporal (``out`` then 32-byte aligned at ``o``).
     """
-    out_a, o_start, x_a, taps, n, stream = args[:6]
+    out_a, o_start, x_a, taps, shift, n, stream = args[:7]
     out_type, x_type, taps_type = signature.args[0], signature.args[2], signature.args[3]
     out_p = context.make_array(out_type)(context, builder, out_a).data
     x_p = context.make_array(x_type)(context, builder, x_a).data
@@ -122,7 +122,8 @@ def _vector_loop(builder, context, signature, args, combine):
     lanes = _VECTOR_BYTES // context.get_abi_sizeof(out_p.type.pointee)
     out_vec = ir.VectorType(out_p.type.pointee, lanes)
     x_vec = ir.VectorType(x_p.type.pointee, lanes)
-    bases = [builder.gep(x_p, [builder.extract_value(taps, t)]) for t in range(taps_type.count)]
+    bases = [builder.gep(x_p, [builder.add(builder.extract_value(taps, t), shift)])
+             for t in range(taps_type.count)]
     target = builder.gep(out_p, [o_start])
     nontemporal = builder.module.add_metadata([i32(1)])
     x_align = context.get_abi_sizeof(x_p.type.pointee)
@@ -163,8 +164,8 @@ def _tree(builder, values, pair):
 
 
 @intrinsic
-def _max_vectors(typingctx, out, o_start, x, taps, n, stream):
-    """``out[o_start + k] = max over t of x[taps[t] + k]`` for ``k < n``, vector by vector
+def _max_vectors(typingctx, out, o_start, x, taps, shift, n, stream):
+    """``out[o_start + k] = max over t of x[taps[t] + shift + k]`` for ``k < n``, vector by vector
     (``n`` a positive multiple of :func:`vector_lanes`); a NaN wins, as in :func:`_mx`.
 
     An explicit loop rather than a numba one over the channels: numba's vectorised loop
@@ -189,12 +190,12 @@ def _max_vectors(typingctx, out, o_start, x, taps, n, stream):
         return _vector_loop(builder, context, signature, args,
                             lambda b, values, vec: _tree(b, values, pair))
 
-    return types.none(out, o_start, x, taps, n, stream), codegen
+    return types.none(out, o_start, x, taps, shift, n, stream), codegen
 
 
 @intrinsic
-def _mean_vectors(typingctx, out, o_start, x, taps, n, stream, scale):
-    """``out[o_start + k] = scale * sum over t of x[taps[t] + k]`` for ``k < n``, each tap
+def _mean_vectors(typingctx, out, o_start, x, taps, shift, n, stream, scale):
+    """``out[o_start + k] = scale * sum over t of x[taps[t] + shift + k]`` for ``k < n``, each tap
     converted to the (float) type of ``out`` first, like :func:`_average_group`."""
     if not (isinstance(taps, types.UniTuple) and isinstance(out.dtype, types.Float)
             and isinstance(x.dtype, (types.Float, types.Integer, types.Boolean))
@@ -203,7 +204,7 @@ def _mean_vectors(typingctx, out, o_start, x, taps, n, stream, scale):
     source = x.dtype
 
     def codegen(context, builder, signature, args):
-        factor = args[6]
+        factor = args[7]
 
         def combine(b, values, vec):
             converted = []
@@ -225,7 +226,7 @@ def _mean_vectors(typingctx, out, o_start, x, taps, n, stream, scale):
             return b.fmul(splat, total)
         return _vector_loop(builder, context, signature, args, combine)
 
-    return types.none(out, o_start, x, taps, n, stream, scale), codegen
+    return types.none(out, o_start, x, taps, shift, n, stream, scale), codegen
 
 
 @intrinsic
@@ -559,9 +560,16 @@ def _inverse_counts(inverse, row_count, counts_w, n):
 
 
 @njit(inline="always", cache=True)
-def _tap_start(tap_rows, tap_cols, t, p, W, C):
-    """Flat index of channel 0 of tap ``t`` for the output column whose first tap is ``p``."""
-    return (tap_rows[t] * W + p + tap_cols[t]) * C
+def _tap_start(tap_rows, tap_cols, t, W, C):
+    """Flat index of channel 0 of tap ``t`` of output column 0 (column j adds j*stride*C)."""
+    return (tap_rows[t] * W + tap_cols[t]) * C
+
+
+@njit(inline="always", cache=True)
+def _max_vector_columns(o1, o_first, x1, starts, j0, j1, step, C, stream):
+    """Output columns ``j0 <= j < j1`` of the row at ``o_first``, taps at ``starts + j*step``."""
+    for j in range(j0, j1):
+        _max_vectors(o1, o_first + j * C, x1, starts, j * step, C, stream)
 
 
 @njit(**_OPTIONS)
@@ -588,30 +596,26 @@ def max_channels(x3, out3, geo, lowest, vectors, stream, first_task, last_task):
         if ja < jb:
             taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
             small = nrows <= 3 and kw <= 3       # up to 3x3 taps: one pass
-            if vectors and taps <= 4:
+            if vectors and taps <= 4:   # a short window repeats its last tap
                 b, c, d = min(1, taps - 1), min(2, taps - 1), min(3, taps - 1)
-                for j in range(ja, jb):
-                    p = j * sw
-                    _max_vectors(o1, (task * Wo + j) * C, x1, (
-                        _tap_start(tap_rows, tap_cols, 0, p, W, C),
-                        _tap_start(tap_rows, tap_cols, b, p, W, C),
-                        _tap_start(tap_rows, tap_cols, c, p, W, C),
-                        _tap_start(tap_rows, tap_cols, d, p, W, C)), C, stream)
-            elif vectors and small:
+                starts4 = (_tap_start(tap_rows, tap_cols, 0, W, C),
+                           _tap_start(tap_rows, tap_cols, b, W, C),
+                           _tap_start(tap_rows, tap_cols, c, W, C),
+                           _tap_start(tap_rows, tap_cols, d, W, C))
+                _max_vector_columns(o1, task * Wo * C, x1, starts4, ja, jb, sw * C, C, stream)
+            elif vectors and small:     # three rows of three taps, repeating as above
                 r1, r2 = min(1, nrows - 1) * kw, min(2, nrows - 1) * kw
                 m1, m2 = min(1, kw - 1), min(2, kw - 1)
-                for j in range(ja, jb):
-                    p = j * sw
-                    _max_vectors(o1, (task * Wo + j) * C, x1, (
-                        _tap_start(tap_rows, tap_cols, 0, p, W, C),
-                        _tap_start(tap_rows, tap_cols, m1, p, W, C),
-                        _tap_start(tap_rows, tap_cols, m2, p, W, C),
-                        _tap_start(tap_rows, tap_cols, r1, p, W, C),
-                        _tap_start(tap_rows, tap_cols, r1 + m1, p, W, C),
-                        _tap_start(tap_rows, tap_cols, r1 + m2, p, W, C),
-                        _tap_start(tap_rows, tap_cols, r2, p, W, C),
-                        _tap_start(tap_rows, tap_cols, r2 + m1, p, W, C),
-                        _tap_start(tap_rows, tap_cols, r2 + m2, p, W, C)), C, stream)
+                starts9 = (_tap_start(tap_rows, tap_cols, 0, W, C),
+                           _tap_start(tap_rows, tap_cols, m1, W, C),
+                           _tap_start(tap_rows, tap_cols, m2, W, C),
+                           _tap_start(tap_rows, tap_cols, r1, W, C),
+                           _tap_start(tap_rows, tap_cols, r1 + m1, W, C),
+                           _tap_start(tap_rows, tap_cols, r1 + m2, W, C),
+                           _tap_start(tap_rows, tap_cols, r2, W, C),
+                           _tap_start(tap_rows, tap_cols, r2 + m1, W, C),
+                           _tap_start(tap_rows, tap_cols, r2 + m2, W, C))
+                _max_vector_columns(o1, task * Wo * C, x1, starts9, ja, jb, sw * C, C, stream)
             elif taps > 4 and small:
                 r_b, r_c = rows[min(1, nrows - 1)], rows[min(2, nrows - 1)]
                 _max_group9(o, x3[rows[0]], x3[r_b], x3[r_c], tap_cols[0],
@@ -660,13 +664,13 @@ def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, vectors, str
         if ja < jb:
             taps = _column_taps(ja, geo, rows, nrows, tap_rows, tap_cols, True)
             if vectors and taps == 4:
+                starts4 = (_tap_start(tap_rows, tap_cols, 0, W, C),
+                           _tap_start(tap_rows, tap_cols, 1, W, C),
+                           _tap_start(tap_rows, tap_cols, 2, W, C),
+                           _tap_start(tap_rows, tap_cols, 3, W, C))
                 for j in range(ja, jb):
-                    p = j * sw
-                    _mean_vectors(o1, (task * Wo + j) * C, x1, (
-                        _tap_start(tap_rows, tap_cols, 0, p, W, C),
-                        _tap_start(tap_rows, tap_cols, 1, p, W, C),
-                        _tap_start(tap_rows, tap_cols, 2, p, W, C),
-                        _tap_start(tap_rows, tap_cols, 3, p, W, C)), C, stream, inverse[j])
+                    _mean_vectors(o1, (task * Wo + j) * C, x1, starts4, j * sw * C, C, stream,
+                                  inverse[j])
             else:
                 _average_taps(x3, o, ja, jb, sw, tap_rows, tap_cols, taps, inverse, zero)
         for border in range(Wo - (jb - ja)):  # the columns outside [ja, jb)
