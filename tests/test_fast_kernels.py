@@ -451,6 +451,31 @@ def test_conv_planes_written_cases(name, kernel, strides, dilations, padding):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape, kernel, where", [
+    ((1, 1, 4, 1), 5, (0, 0, 0, 0)),          # found by hypothesis: NaN in an output it misses
+    ((1, 64, 70, 1), 31, (0, 40, 50, 0)),     # the numba path hands 31x31 to the NumPy FFT
+    ((2, 9, 30, 3), 7, (1, 4, 2, 1)),         # depthwise
+])
+def test_conv_special_values_stay_in_their_windows(name, special, shape, kernel, where):
+    """A NaN or infinity reaches exactly the outputs whose windows hold it, as in the direct
+    sum; the FFT path (large single-channel or depthwise kernels) must not spread it."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[where] = special
+    channels = shape[-1]
+    w = rng.standard_normal((kernel, kernel, 1, channels)).astype(np.float32)
+    plan = geometry.plan(shape[1:3], kernel, 1, "SAME")
+    with np.errstate(invalid="ignore"):
+        want = conv_reference(x, w, plan, channels)
+    with backend(name), np.errstate(invalid="ignore"):
+        got = _fast.conv(x, w, plan, channels)
+    assert np.isfinite(want).any() and not np.isfinite(want).all()
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+    assert_conv_close(got, want, x, w, plan, channels)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("shape, kernel, strides, dilations, padding, out_channels, dtype", [
     ((2, 23, 29, 3), (3, 3), 1, 1, "SAME", 64, "float32"),   # the benchmark's RGB layer
     ((1, 17, 13, 2), (5, 3), (2, 3), 1, "VALID", 16, "float32"),

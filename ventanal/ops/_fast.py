@@ -403,6 +403,12 @@ _COLUMNS_BAND_BYTES = 2 << 20
 _FFT_MIN_TAPS = 400
 
 
+def _fft_exact(x, w) -> bool:
+    from . import _numpy_fast
+
+    return _numpy_fast.fft_exact(x, w)
+
+
 def _have_scipy_fft() -> bool:
     import importlib.util
 
@@ -452,7 +458,8 @@ def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
     depthwise = per_group == 1 and out_channels == groups
     if (in_channels == 1 and out_channels == 1) or (depthwise and job.planes):
         if (taps >= _FFT_MIN_TAPS and accumulator.kind == "f" and _have_scipy_fft()
-                and all(axis.stride == 1 for axis in plan.axes)):
+                and all(axis.stride == 1 for axis in plan.axes)
+                and _fft_exact(x, w)):
             return None   # the NumPy path's FFT (scipy, all cores) beats 400+ taps per cell
         # one input and one output channel per plane; plane p uses kernel p % channels
         weights = np.ascontiguousarray(w.reshape(taps, out_channels).T, accumulator)

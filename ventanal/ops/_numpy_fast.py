@@ -240,7 +240,7 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan, groups: int,
     taps = int(np.prod(plan.window_shape))
     elementwise = per_group == 1 and out_channels == groups   # 1 -> 1, or depthwise
     if (elementwise and accumulator.kind == "f" and taps >= _FFT_MIN_TAPS
-            and all(a.stride == 1 for a in plan.axes)):
+            and all(a.stride == 1 for a in plan.axes) and fft_exact(x, w)):
         return _fft_conv(x, w, plan, accumulator, result)
     x = np.ascontiguousarray(x)
     job = Canonical(x, plan)
@@ -330,6 +330,24 @@ def _band_product(columns, wk, target, groups, per_group, per_out):
     for g in range(groups):
         matrix = wk[..., g * per_out:(g + 1) * per_out].reshape(taps * per_group, per_out)
         np.matmul(matrix_rows[:, g], matrix, out=out2[:, g * per_out:(g + 1) * per_out])
+
+
+def fft_exact(x: np.ndarray, w: np.ndarray) -> bool:
+    """Whether the FFT gives the direct sum's result here: only when every value is finite.
+
+    A NaN or infinity anywhere in a tile spreads over the whole tile's transform, where the
+    direct sum keeps it to the windows that hold it. One float64 sum of each array tells (any
+    NaN or infinity makes it non-finite; no array-sized temporary); an overflow of the sum
+    itself only sends the case to the direct path.
+
+    >>> fft_exact(np.ones(4, np.float32), np.ones(3))
+    True
+    >>> fft_exact(np.array([1.0, np.inf]), np.ones(3))
+    False
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.sum(x, dtype=np.float64))
+                    and np.isfinite(np.sum(w, dtype=np.float64)))
 
 
 def _fft_modules():
