@@ -360,14 +360,17 @@ def test_max_of_signed_zeros(name, window, strides, channels):
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
-@pytest.mark.parametrize("dtype, channels", [
-    ("float32", 64), ("float64", 12), ("int8", 32), ("uint16", 48), ("bool", 32),
-    ("int64", 8), ("float32", 24),
+@pytest.mark.parametrize("dtype, vectors", [
+    ("float32", 4), ("float64", 3), ("int8", 1), ("uint16", 3), ("bool", 1),
+    ("int64", 2), ("float32", 3),
 ])
 @pytest.mark.parametrize("streamed", [False, True], ids=["stored", "streamed"])
-def test_numba_vector_loops(dtype, channels, streamed, monkeypatch):
+def test_numba_vector_loops(dtype, vectors, streamed, monkeypatch):
     """The direct kernels' explicit vector loops (channels in whole vectors), with and
     without non-temporal stores, on windows of 1 to 9 taps, borders and NaN included."""
+    from ventanal.ops._numba_pool import vector_lanes
+
+    channels = vectors * vector_lanes(dtype)
     monkeypatch.setattr(_fast, "_STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
     monkeypatch.setattr(_fast, "_CACHE_MIN_BYTES", 0)     # every result 64-byte aligned
     seen = []
@@ -393,18 +396,25 @@ def test_numba_vector_loops(dtype, channels, streamed, monkeypatch):
     assert len(seen) == 7 and set(seen) == {(True, streamed)}
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 def test_vector_options():
-    """Vectors when the channels fill whole 32-byte vectors; streaming only for large,
-    32-byte aligned results."""
+    """Vectors when the channels fill whole vectors (32 bytes, or 64 where numba compiles for
+    AVX-512); streaming only for large results aligned to whole vectors."""
+    from ventanal.ops._numba_pool import vector_bytes, vector_lanes
+
+    width = vector_bytes()
+    assert width in (32, 64) and vector_lanes(np.float32) == width // 4
+    assert vector_lanes(np.float64) == width // 8 and vector_lanes(np.int8) == width
     big = np.empty((1, 1, 512, 256, 64), np.float32)           # 32 MiB
-    aligned = big.ctypes.data % 32 == 0
+    aligned = big.ctypes.data % width == 0
     assert _fast._vector_options(big, 64) == (True, aligned)
     assert _fast._vector_options(big, 60) == (False, False)
+    assert _fast._vector_options(big, width // 4 + 4) == (False, False)
     assert _fast._vector_options(big[..., :1, :], 64) == (True, False)   # small
-    shifted = np.empty(big.size + 8, np.float32)
-    offset = next(k for k in range(1, 8) if (shifted.ctypes.data + 4 * k) % 32)
+    shifted = np.empty(big.size + 16, np.float32)
+    offset = next(k for k in range(1, 16) if (shifted.ctypes.data + 4 * k) % width)
     view = shifted[offset:offset + big.size].reshape(big.shape)
-    assert view.ctypes.data % 32 != 0
+    assert view.ctypes.data % width != 0
     assert _fast._vector_options(view, 64) == (True, False)
 
 

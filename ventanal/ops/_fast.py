@@ -319,11 +319,12 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
 def _vector_options(out5: np.ndarray, channels: int) -> tuple[bool, bool]:
     """(explicit vector loops, non-temporal stores) for a direct pooling kernel writing
     ``out5``: vectors when the channels fill whole vectors, streaming when every vector of
-    the result is then 32-byte aligned and the result is large."""
-    from ._numba_pool import vector_lanes
+    the result is then aligned to whole vectors and the result is large."""
+    from ._numba_pool import vector_bytes, vector_lanes
 
     vectors = channels % vector_lanes(out5.dtype) == 0
-    stream = (vectors and out5.ctypes.data % 32 == 0 and out5.nbytes >= _STREAM_MIN_BYTES)
+    stream = (vectors and out5.ctypes.data % vector_bytes() == 0
+              and out5.nbytes >= _STREAM_MIN_BYTES)
     return vectors, stream
 
 
