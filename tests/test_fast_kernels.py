@@ -360,6 +360,66 @@ def test_max_of_signed_zeros(name, window, strides, channels):
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("dtype, key", [("float32", "int32"), ("float64", "int64")])
+def test_ordered_keys(dtype, key):
+    """Window doubling compares floats as ordered integer keys: they sort as the floats do,
+    -0 below +0, every NaN (either sign) above +inf, and come back bit for bit."""
+    from numba import njit
+
+    from ventanal.ops._numba_pool import _from_key, _key
+
+    @njit
+    def keys(x, zero):
+        out = np.full(x.size, zero)
+        for i in range(x.size):
+            out[i] = _key(x[i], zero)
+        return out
+
+    @njit
+    def values(k, like):
+        out = np.full(k.size, like)
+        for i in range(k.size):
+            out[i] = _from_key(k[i], like)
+        return out
+
+    info = np.finfo(dtype)
+    ordered = np.array([-np.inf, info.min, -1.5, -info.tiny, -info.smallest_subnormal, -0.0,
+                        0.0, info.smallest_subnormal, info.tiny, 1.0, info.max, np.inf], dtype)
+    k = keys(ordered, np.dtype(key).type(0))
+    assert k.dtype == np.dtype(key) and np.all(np.diff(k) > 0)
+    back = values(k, np.dtype(dtype).type(0))
+    np.testing.assert_array_equal(back.view(key), ordered.view(key))   # bit for bit
+    nans = np.array([np.nan, -np.nan, np.copysign(np.nan, -1.0)], dtype)
+    nan_keys = keys(nans, np.dtype(key).type(0))
+    assert np.all(nan_keys == np.iinfo(key).max) and np.all(np.isnan(values(nan_keys,
+                                                                         back[0])))
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(1000) * 10.0 ** rng.integers(-30, 30, 1000)).astype(dtype)
+    order = np.argsort(keys(a, np.dtype(key).type(0)), kind="stable")
+    np.testing.assert_array_equal(a[order], np.sort(a))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_doubling_nan_of_either_sign(name, dtype):
+    """Large windows (window doubling): a NaN of either sign reaches exactly the windows that
+    hold it; -inf rows and +inf cells keep their places."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 50, 45, 1)).astype(dtype)
+    x[0, 10, 20, 0] = np.copysign(np.nan, -1.0)
+    x[1, 30, 5, 0] = np.nan
+    x[1, 40, :, 0] = -np.inf
+    x[0, 45, 40, 0] = np.inf
+    for window, strides in [((15, 15), 1), ((7, 9), (2, 3)), ((1, 12), 1), ((11, 1), 1)]:
+        plan = geometry.plan((50, 45), window, strides, "SAME")
+        with backend(name):
+            got = _fast.max_pool(x, plan)
+        want = max_pool_reference(x, plan)
+        assert np.isnan(want).any()
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 @pytest.mark.parametrize("dtype, vectors", [
     ("float32", 4), ("float64", 3), ("int8", 1), ("uint16", 3), ("bool", 1),
     ("int64", 2), ("float32", 3),

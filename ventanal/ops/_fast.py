@@ -64,6 +64,8 @@ _STREAM_MIN_BYTES = 4 << 20
 _NUMBA_MAX_DTYPES = frozenset(np.dtype(t) for t in (
     np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
     np.uint8, np.uint16, np.uint32, np.uint64, np.bool_))
+# Window doubling works on floats as ordered integer keys of their width (_numba_pool._key).
+_KEY_TYPES = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 _UNIT_AXIS = geometry.AxisWindow(1, 1, 1, 1, 0, 0, 1)
 
 
@@ -298,8 +300,15 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
         band = -(-Ho // max(1, -(-_backend.num_threads() // (B * Do))))
         tasks = B * Do * -(-Ho // band)
         work = out5.size * 4 * (kh.bit_length() + kw.bit_length())
+        from ._numba_pool import vector_bytes, vector_lanes
+
+        key_zero = _KEY_TYPES.get(x.dtype, x.dtype.type)(0)
+        lanes = vector_lanes(key_zero.dtype)
+        stream = (out5.nbytes >= _STREAM_MIN_BYTES and (Wo * C) % lanes == 0
+                  and out5.ctypes.data % vector_bytes() == 0)
         run_tasks(kernels.max_doubling,
-                  (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest, band),
+                  (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest,
+                   key_zero, lanes, band, stream),
                   tasks, work)
     elif C >= _MIN_CHANNELS_DIRECT and (kd * kh * kw <= _MAX_TAPS_DIRECT or (
             kd * kh <= _MAX_DIRECT_3X3 and kw <= _MAX_DIRECT_3X3)):

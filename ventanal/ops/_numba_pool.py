@@ -183,6 +183,94 @@ def _tree(builder, values, pair):
     return values[0]
 
 
+# ---------------------------------------------------------------------------------------------
+# Ordered keys: floats as signed integers of their width that sort as the floats do
+# ---------------------------------------------------------------------------------------------
+
+def _is_key_of(key, value) -> bool:
+    """Whether numba type ``key`` is the ordered-key type of float type ``value``."""
+    return (isinstance(value, types.Float) and isinstance(key, types.Integer) and key.signed
+            and key.bitwidth == value.bitwidth)
+
+
+def _constant(kind, value):
+    """``value`` as a constant of LLVM type ``kind``, splat if ``kind`` is a vector."""
+    if isinstance(kind, ir.VectorType):
+        return ir.Constant(kind, [value] * kind.count)
+    return ir.Constant(kind, value)
+
+
+def _flip(builder, bits):
+    """``bits ^ ((bits >> (w - 1)) & (2**(w-1) - 1))``: for a negative float's bit pattern, all
+    but the sign bit inverted. Its own inverse."""
+    kind = bits.type.element if isinstance(bits.type, ir.VectorType) else bits.type
+    top = kind.width - 1
+    return builder.xor(bits, builder.and_(builder.ashr(bits, _constant(bits.type, top)),
+                                          _constant(bits.type, (1 << top) - 1)))
+
+
+def _key_ir(builder, value, key_type):
+    """The ordered key of float ``value`` (scalar or vector): NaN (any) becomes the largest
+    key, ``2**(w-1) - 1``, itself a NaN's bit pattern; -0 sorts below +0."""
+    kind = key_type.element if isinstance(key_type, ir.VectorType) else key_type
+    key = _flip(builder, builder.bitcast(value, key_type))
+    return builder.select(builder.fcmp_unordered("uno", value, value),
+                          _constant(key_type, (1 << (kind.width - 1)) - 1), key)
+
+
+def _from_key_ir(builder, key, float_type):
+    """The float whose ordered key is ``key``."""
+    return builder.bitcast(_flip(builder, key), float_type)
+
+
+@intrinsic
+def _key(typingctx, value, key_zero):
+    """The ordered key of ``value`` in the type of ``key_zero``; an integer of that type is its
+    own key."""
+    if _is_key_of(key_zero, value):
+        def codegen(context, builder, signature, args):
+            return _key_ir(builder, args[0], context.get_value_type(signature.return_type))
+    elif value == key_zero and isinstance(value, types.Integer):
+        def codegen(context, builder, signature, args):
+            return args[0]
+    else:
+        return None
+    return key_zero(value, key_zero), codegen
+
+
+@intrinsic
+def _from_key(typingctx, key, like):
+    """The value of the type of ``like`` whose ordered key is ``key`` (inverse of :func:`_key`)."""
+    if _is_key_of(key, like):
+        def codegen(context, builder, signature, args):
+            return _from_key_ir(builder, args[0], context.get_value_type(signature.return_type))
+    elif key == like and isinstance(key, types.Integer):
+        def codegen(context, builder, signature, args):
+            return args[0]
+    else:
+        return None
+    return like(key, like), codegen
+
+
+@intrinsic
+def _key_vectors(typingctx, out, o_start, x, taps, shift, n, stream):
+    """``out[o_start + k] = key(x[taps[0] + shift + k])`` for ``k < n``, vector by vector (``n`` a
+    positive multiple of :func:`vector_lanes`); ``out`` holds the keys of ``x``'s floats, or
+    has ``x``'s own integer type (a copy)."""
+    if not (isinstance(taps, types.UniTuple) and taps.count == 1 and (
+            _is_key_of(out.dtype, x.dtype)
+            or (out.dtype == x.dtype and isinstance(x.dtype, types.Integer)))):
+        return None
+    floats = isinstance(x.dtype, types.Float)
+
+    def codegen(context, builder, signature, args):
+        return _vector_loop(builder, context, signature, args,
+                            lambda b, values, vec: _key_ir(b, values[0], vec) if floats
+                            else values[0])
+
+    return types.none(out, o_start, x, taps, shift, n, stream), codegen
+
+
 @intrinsic
 def _max_vectors(typingctx, out, o_start, x, taps, shift, n, stream):
     """``out[o_start + k] = max over t of x[taps[t] + shift + k]`` for ``k < n``, vector by vector
@@ -193,14 +281,20 @@ def _max_vectors(typingctx, out, o_start, x, taps, shift, n, stream):
     a window holding a NaN gives NaN (the standard quiet NaN, not the input's payload). Half
     the vector instructions of a tree of :func:`_mx`: a 3x3 window went from 32 to 17.
 
+    With ordered keys in ``x`` (:func:`_key`) and floats in ``out``: the max of the keys (one
+    integer instruction per pair), stored as the float it is the key of.
+
     An explicit loop rather than a numba one over the channels: numba's vectorised loop
     checks its arrays for overlap and peels a remainder at every call, which for 64 channels
     cost as much as the loop (NHWC 2x2/2 max: 5.7 ms against 4-5 here, on Sapphire Rapids).
     """
-    if not (isinstance(taps, types.UniTuple) and out.dtype == x.dtype
-            and isinstance(out.dtype, (types.Float, types.Integer, types.Boolean))):
+    if not isinstance(taps, types.UniTuple):
         return None
-    dtype = out.dtype
+    keys = _is_key_of(x.dtype, out.dtype)
+    if not (keys or (out.dtype == x.dtype
+                     and isinstance(out.dtype, (types.Float, types.Integer, types.Boolean)))):
+        return None
+    dtype = x.dtype
     signed = isinstance(dtype, types.Integer) and dtype.signed
 
     def codegen(context, builder, signature, args):
@@ -213,6 +307,8 @@ def _max_vectors(typingctx, out, o_start, x, taps, shift, n, stream):
 
         def combine(b, values, vec):
             largest = _tree(b, values, pair)
+            if keys:
+                return _from_key_ir(b, largest, vec)
             if not isinstance(dtype, types.Float):
                 return largest
             # NaN anywhere: one unordered test covers two taps
@@ -827,59 +923,68 @@ def avg_rows(x2, out2, geo, counts_d, counts_h, counts_w, zero, first_task, last
 
 
 # ---------------------------------------------------------------------------------------------
-# Large windows, max: window doubling along W, then along H, on bands of output rows
+# Large windows, max: window doubling by fours along W, then along H, on bands of output rows
 # ---------------------------------------------------------------------------------------------
 
-@njit(**_OPTIONS)
-def _max_shifted(target, source, count, shift):
-    """``target[q] = max(source[q], source[q + shift])`` for ``q < count``."""
-    ahead = source[shift:]
-    for q in range(count):
-        target[q] = _mx(source[q], ahead[q])
-
-
-@njit(**_OPTIONS)
-def _double(a, b, length, shifts, count, final, final_count):
-    """Running max of the taps of a window, by doubling: ``count`` steps of ``shifts``
-    (:func:`_doubling_shifts`); ``a`` and ``b`` alternate as source and target (an in-place
-    update would not vectorise), and the last step writes its first ``final_count`` cells into
-    ``final``.
-    """
-    if count == 0:
-        _copy(final, a, final_count)
-        return
-    for v in range(count):
-        shift = shifts[v]
-        if v == count - 1:
-            _max_shifted(final, a, final_count, shift)
-        else:
-            _max_shifted(b, a, length - shift, shift)
-            a, b = b, a
-
-
 @njit(inline="always", cache=True)
-def _doubling_shifts(window, dilation, shifts):
-    """The shifts of window doubling (1, 2, 4, ... taps, then one overlap) into ``shifts``;
-    their count. They add up to the span ``dilation * (window - 1)``."""
+def _quad_levels(window, dilation, taps):
+    """Window doubling by fours: level ``v`` combines four windows of the level below, at the
+    offsets ``taps[v, 0..3]`` (cells times ``dilation``), into one up to four times as long:
+    windows of 1, 4, 16, ... taps, then one step of two to four overlapping ones that makes
+    ``window`` (15 = four windows of 4 at 0, 4, 8, 11). Returns the number of levels."""
     count = 0
     w = 1
     while w < window:
-        shifts[count] = (w if 2 * w <= window else window - w) * dilation
+        for t in range(4):
+            taps[count, t] = (t * w if 4 * w <= window else min(t * w, window - w)) * dilation
+        w = 4 * w if 4 * w <= window else window
         count += 1
-        w = 2 * w if 2 * w <= window else window
     return count
 
 
+@njit(inline="always", cache=True)
+def _row_taps(taps, v, base, size, q, row_length):
+    """Flat offsets, in a ring of rows, of the four rows ``q + taps[v, t]`` of the level whose
+    ``size`` rows start at ring row ``base``."""
+    return ((base + (q + taps[v, 0]) % size) * row_length,
+            (base + (q + taps[v, 1]) % size) * row_length,
+            (base + (q + taps[v, 2]) % size) * row_length,
+            (base + (q + taps[v, 3]) % size) * row_length)
+
+
 @njit(**_OPTIONS)
-def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
+def _keys_of_row(target, start, source, n, lanes):
+    """``target[start + k] = key(source[k])`` for ``k < n``."""
+    bulk = n - n % lanes
+    if bulk > 0:
+        _key_vectors(target, start, source, (0,), 0, bulk, False)
+    for k in range(bulk, n):
+        target[start + k] = _key(source[k], target[0])
+
+
+@njit(**_OPTIONS)
+def _take_columns(target, source, n_columns, C, step):
+    """``target[j*C + c] = source[j*step*C + c]``: every ``step``-th column."""
+    for j in range(n_columns):
+        for c in range(C):
+            target[j * C + c] = source[j * step * C + c]
+
+
+@njit(**_OPTIONS)
+def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_task, last_task):
     """Max pooling with large windows (a D window of one tap), by bands of ``band`` output rows.
 
     ``x2`` (rows, W*C); ``out2`` (B*Do*Ho, Wo*C). Task ``t`` is band ``t % bands`` of the
-    output plane ``t // bands``. Each input row of the band is pooled along W (doubling in a
-    padded row buffer), then streams through the H doubling: level ``v`` keeps its last
-    ``shift_v + 1`` rows in a ring, and every arriving row completes one row of each level,
-    the last level being an output row. The rings (about 18 rows for 15 taps) stay in cache
-    and no row of the band is computed twice.
+    output plane ``t // bands``. The work is on ordered keys (:func:`_key`, the type of
+    ``key_zero``): floats as integers that sort as they do, so that every maximum is one
+    integer instruction (NaN is the largest key; -0 sorts below +0). Each input row of the
+    band goes once into a padded row of keys, is pooled along W by doubling by fours
+    (:func:`_quad_levels`: two passes for 15 taps) and then streams through the H levels:
+    level ``v`` keeps its last ``taps[v, 3] + 1`` rows in a ring, and every arriving row
+    completes one row of each level, the last level's being an output row, stored as floats
+    (non-temporal stores if ``stream``). The passes are explicit vector loops of ``lanes``
+    keys over rows padded to whole vectors (the cells past a row's end hold leftovers no
+    valid cell reads). For 15 taps the rings hold 16 rows.
     """
     H, kh, sh, dh, loh, Ho = geo[1, 0], geo[1, 1], geo[1, 2], geo[1, 3], geo[1, 4], geo[1, 5]
     D, sd, lod, Do = geo[0, 0], geo[0, 2], geo[0, 4], geo[0, 5]
@@ -889,17 +994,22 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
     eh = dh * (kh - 1) + 1
     width = Wo * C
     bands = (Ho + band - 1) // band
-    rowbuf = np.empty(length, x2.dtype)
-    swap = np.empty(length, x2.dtype)
-    result = np.empty(length, x2.dtype)
-    wshifts = np.empty(64, np.int64)
-    wlevels = _doubling_shifts(kw, dw * C, wshifts)
-    shifts = np.empty(64, np.int64)
-    levels = _doubling_shifts(kh, dh, shifts)
+    lowest_key = _key(lowest, key_zero)
+    padded = np.full(length + 2 * lanes, lowest_key)   # padding cells hold the lowest key
+    work = np.full((2, length + 2 * lanes), lowest_key)
+    wtaps = np.empty((64, 4), np.int64)
+    wlevels = _quad_levels(kw, dw * C, wtaps)
+    htaps = np.zeros((64, 4), np.int64)
+    # one tap along H: one level of four copies of the row itself, the output row
+    levels = max(1, _quad_levels(kh, dh, htaps))
     offsets = np.zeros(levels + 1, np.int64)   # level v's ring: rows offsets[v] .. offsets[v+1]
     for v in range(levels):
-        offsets[v + 1] = offsets[v] + shifts[v] + 1
-    ring = np.empty((max(1, offsets[levels]), width), x2.dtype)
+        offsets[v + 1] = offsets[v] + htaps[v, 3] + 1
+    row_length = (width + lanes - 1) // lanes * lanes + lanes
+    ring = np.full((max(1, offsets[levels]), row_length), lowest_key)
+    ring1 = ring.reshape(ring.size)
+    rounded = (width + lanes - 1) // lanes * lanes
+    bulk = width - width % lanes
     for task in range(first_task, last_task):
         plane = task // bands
         i0 = (task % bands) * band
@@ -908,42 +1018,50 @@ def max_doubling(x2, out2, geo, lowest, band, first_task, last_task):
         z = (plane % Do) * sd - lod  # the D window is one tap
         nrows = (i1 - 1 - i0) * sh + eh
         for r in range(nrows):
-            if levels == 0:   # one tap along H: rows between output rows are not needed
-                if r % sh != 0:
-                    continue
-                h = out2[plane * Ho + i0 + r // sh]
-            else:
-                h = ring[r % (shifts[0] + 1)]
-            # the input row, pooled along W and subsampled by the W stride, into h
+            if kh == 1 and r % sh != 0:   # one tap along H: only output rows are needed
+                continue
+            h = ring[r % offsets[1]]
+            # the input row's keys, pooled along W and subsampled by the W stride, into h
             y = i0 * sh - loh + r
             if z < 0 or z >= D or y < 0 or y >= H:
-                _fill(h, width, lowest)
+                _fill(h, row_length, lowest_key)
             else:
-                _fill(rowbuf, start, lowest)
-                _copy(rowbuf[start:], x2[(b * D + z) * H + y], n)
-                _fill(rowbuf[start + n:], length - start - n, lowest)
-                if sw == 1:   # the last step writes h itself
-                    _double(rowbuf, swap, length, wshifts, wlevels, h, width)
-                else:
-                    _double(rowbuf, swap, length, wshifts, wlevels, result,
-                            length - (kw - 1) * dw * C)
-                    if C == 1:
-                        _max_strided(h, result, Wo, sw, 0, True)
-                    else:
-                        _max_columns(h.reshape(Wo, C), result.reshape(length // C, C), Wo, sw,
-                                     0, True)
-            # row q of level v + 1 is max(rows q and q + shift of level v)
+                _keys_of_row(padded, start, x2[(b * D + z) * H + y], n, lanes)
+                source = padded
+                count = length
+                for v in range(wlevels):
+                    count -= wtaps[v, 3]
+                    target = work[v % 2]
+                    if v == wlevels - 1 and sw == 1:
+                        target = h
+                    _max_vectors(target, 0, source, (wtaps[v, 0], wtaps[v, 1], wtaps[v, 2],
+                                                     wtaps[v, 3]), 0,
+                                 (count + lanes - 1) // lanes * lanes, False)
+                    source = target
+                if sw > 1:
+                    _take_columns(h, source, Wo, C, sw)
+                elif wlevels == 0:   # one tap along W: the padded row's first Wo columns
+                    _max_vectors(h, 0, source, (0, 0, 0, 0), 0, rounded, False)
+            # row q of level v + 1 is the max of rows q + taps[v, t] of level v
             q = r
             for v in range(levels):
-                shift = shifts[v]
-                q -= shift
+                q -= htaps[v, 3]
                 if q < 0:
                     break
-                size = shifts[v] + 1
-                a = ring[offsets[v] + q % size]
-                c = ring[offsets[v] + (q + shift) % size]
-                if v == levels - 1:
-                    if q % sh == 0:
-                        _max2(out2[plane * Ho + i0 + q // sh], a, c, width)
-                else:
-                    _max2(ring[offsets[v + 1] + q % (shifts[v + 1] + 1)], a, c, width)
+                rows4 = _row_taps(htaps, v, offsets[v], offsets[v + 1] - offsets[v], q,
+                                  row_length)
+                if v < levels - 1:
+                    target_row = offsets[v + 1] + q % (offsets[v + 2] - offsets[v + 1])
+                    _max_vectors(ring1, target_row * row_length, ring1, rows4, 0, rounded,
+                                 False)
+                elif q % sh == 0:
+                    o_row = plane * Ho + i0 + q // sh
+                    if bulk > 0:
+                        _max_vectors(out2[o_row], 0, ring1, rows4, 0, bulk, stream)
+                    o = out2[o_row]
+                    for k in range(bulk, width):
+                        o[k] = _from_key(max(max(ring1[rows4[0] + k], ring1[rows4[1] + k]),
+                                             max(ring1[rows4[2] + k], ring1[rows4[3] + k])),
+                                         lowest)
+    if stream:
+        _store_fence()
