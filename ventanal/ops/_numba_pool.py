@@ -36,6 +36,7 @@ import functools
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 _OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
@@ -354,6 +355,31 @@ def _mean_vectors(typingctx, out, o_start, x, taps, shift, n, stream, scale):
         return _vector_loop(builder, context, signature, args, combine)
 
     return types.none(out, o_start, x, taps, shift, n, stream, scale), codegen
+
+
+@intrinsic
+def _prefetch(typingctx, x, start, n):
+    """Ask for ``x[start : start + n]`` in cache (one prefetch per 64-byte line), for a row that
+    is read after the work in between: the loads then overlap that work."""
+    if not isinstance(x, types.Array):
+        return None
+
+    def codegen(context, builder, signature, args):
+        x_a, start_, n_ = args
+        data = context.make_array(signature.args[0])(context, builder, x_a).data
+        i64, i32 = ir.IntType(64), ir.IntType(32)
+        i8p = ir.IntType(8).as_pointer()
+        prefetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0i8")
+        first = builder.bitcast(builder.gep(data, [start_]), i8p)
+        size = context.get_abi_sizeof(data.type.pointee)
+        total = builder.mul(n_, i64(size))
+        with cgutils.for_range_slice(builder, i64(0), total, i64(64), inc=True) as (k, _):
+            builder.call(prefetch, [builder.gep(first, [k]), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.none(x, start, n), codegen
 
 
 @intrinsic
@@ -1027,6 +1053,8 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
                 _fill(h, row_length, lowest_key)
             else:
                 _keys_of_row(padded, start, x2[(b * D + z) * H + y], n, lanes)
+                if y + 1 < H and r + 1 < nrows:   # the next row, during this one's passes
+                    _prefetch(x2, ((b * D + z) * H + y + 1) * x2.shape[1], n)
                 source = padded
                 count = length
                 for v in range(wlevels):
