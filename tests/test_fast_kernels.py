@@ -548,17 +548,25 @@ def test_conv_special_values_stay_in_their_windows(name, special, shape, kernel,
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("shape, kernel, strides, dilations, padding, out_channels, dtype", [
     ((2, 23, 29, 3), (3, 3), 1, 1, "SAME", 64, "float32"),   # the benchmark's RGB layer
-    ((1, 17, 13, 2), (5, 3), (2, 3), 1, "VALID", 16, "float32"),
+    ((1, 17, 13, 2), (5, 3), (2, 3), 1, "VALID", 32, "float32"),
     ((2, 11, 19, 4), (3, 3), 1, (2, 3), "FULL", 32, "float32"),
-    ((1, 9, 10, 3), (2, 2), 3, 1, ((3, 0), (1, 4)), 16, "float32"),  # stride > window
+    ((1, 9, 10, 3), (2, 2), 3, 1, ((3, 0), (1, 4)), 32, "float32"),  # stride > window
     ((2, 15, 14, 3), (3, 3), 2, 1, "SAME", 16, "float64"),
-    ((1, 5, 6, 7, 2), (2, 3, 2), 1, 1, "SAME", 8, "float64"),       # 3-D
-    ((1, 40, 1), (7,), 1, 1, "CAUSAL", 16, "float32"),              # 1-D
+    ((1, 5, 6, 7, 2), (2, 3, 2), 1, 1, "SAME", 16, "float64"),       # 3-D
+    ((1, 40, 1), (7,), 1, 1, "CAUSAL", 32, "float32"),              # 1-D
+    ((2, 9, 14, 64), (3, 3), 1, 1, "SAME", 64, "float32"),   # 576 terms: tiles on AVX-512
+    ((1, 7, 8, 40), (3, 3), 1, 1, "VALID", 32, "float64"),
 ])
 def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilations, padding,
-                                           out_channels, dtype):
-    """Output channels in whole tiles of 16 float32 (8 float64) with few terms: the numba
-    path's ``conv_tiles`` (six pixels per tile, the rest of each row one by one)."""
+                                           out_channels, dtype, monkeypatch):
+    """Output channels in whole register tiles (two vectors: 16 float32 or 8 float64 with
+    AVX2, twice that with AVX-512) with few enough terms: the numba path's ``conv_tiles``
+    (six pixels per tile, the rest of each row one by one); the others go to BLAS."""
+    ran = []
+    if name == "numba":
+        kernels = _backend.numba_kernels(required=True)["conv"]
+        tiles = kernels.conv_tiles
+        monkeypatch.setattr(kernels, "conv_tiles", lambda *a: ran.append(1) or tiles(*a))
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape).astype(dtype)
     x.reshape(-1)[7] = np.inf
@@ -569,6 +577,15 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
     with np.errstate(invalid="ignore"):
         want = conv_reference(x, w, plan, 1)
     assert np.isinf(want).any()
+    assert_conv_close(got, want, x, w, plan, 1)
+    if name == "numba":
+        from ventanal.ops._numba_pool import vector_bytes
+
+        terms = int(np.prod(kernel)) * shape[-1]
+        wide = vector_bytes() == 64
+        limit = _fast._MAX_TERMS_TILES_WIDE if wide else _fast._MAX_TERMS_TILES
+        strip = 2 * vector_bytes() // np.dtype(dtype).itemsize
+        assert bool(ran) == (terms <= limit and out_channels % strip == 0)
     assert_conv_close(got, want, x, w, plan, 1)
 
 

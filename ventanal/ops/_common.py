@@ -97,11 +97,14 @@ class Layout:
         return x.shape[2:] if self.channels_first else x.shape[1:-1]
 
 
-def pad_to_plan(x: np.ndarray, plan: geometry.WindowPlan, fill) -> np.ndarray:
+def pad_to_plan(x: np.ndarray, plan: geometry.WindowPlan, fill,
+                allocate=np.empty) -> np.ndarray:
     """Channels-last ``x`` padded (or cropped) to exactly the cells the windows read.
 
     The reference kernels index this array from 0; cells never read (stride
     > window) are cropped, cells past the padding (``ceil_mode``) are added.
+    A padded array comes from ``allocate(shape, dtype)`` (the fast paths pass one that
+    recycles memory); only its padding cells are filled, the rest is copied once.
     """
     widths = [(0, 0)]
     crops = [slice(None)]
@@ -112,9 +115,18 @@ def pad_to_plan(x: np.ndarray, plan: geometry.WindowPlan, fill) -> np.ndarray:
     widths.append((0, 0))
     crops.append(slice(None))
     x = x[tuple(crops)]
-    if any(w != (0, 0) for w in widths):
-        x = np.pad(x, widths, constant_values=fill)
-    return x
+    if all(w == (0, 0) for w in widths):
+        return x
+    shape = tuple(n + a + b for n, (a, b) in zip(x.shape, widths, strict=True))
+    out = allocate(shape, x.dtype)
+    for i, (before, after) in enumerate(widths):
+        head = (slice(None),) * i
+        if before:
+            out[head + (slice(0, before),)] = fill
+        if after:
+            out[head + (slice(shape[i] - after, shape[i]),)] = fill
+    out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, widths, strict=True))] = x
+    return out
 
 
 def window_slices(plan: geometry.WindowPlan, offsets: Sequence[int]) -> tuple[slice, ...]:

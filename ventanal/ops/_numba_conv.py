@@ -28,7 +28,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._numba_pool import _fill, _store_fence, _task_rows
+from ._numba_pool import _fill, _store_fence, _task_rows, vector_bytes
 
 # "contract" lets LLVM fuse a*b + c into one FMA (one rounding instead of two): the only
 # fast-math freedom taken; NaN and infinities keep their meaning.
@@ -370,6 +370,7 @@ def _copy_cast(target, source, n):
 # ---------------------------------------------------------------------------------------------
 
 _TILE_ROWS = 6   # output pixels per tile: 6 x 2 vector accumulators leave 4 of 16 registers
+_VECTOR_BYTES = vector_bytes()   # a tile's vectors: whole registers (AVX2's or AVX-512's)
 
 
 @intrinsic
@@ -393,11 +394,12 @@ def _tile(typingctx, x, origin, step, offsets, w, co, out, row, stream):
         out_ary = context.make_array(tys[6])(context, builder, out_a)
         i64, i32 = ir.IntType(64), ir.IntType(32)
         scalar = xp.type.pointee
-        lanes = 8 if scalar == ir.FloatType() else 4
+        size = 4 if scalar == ir.FloatType() else 8
+        lanes = vector_bytes() // size
         vec = ir.VectorType(scalar, lanes)
         fma = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(vec, [vec, vec, vec]),
-            f"llvm.fma.v{lanes}f{'32' if lanes == 8 else '64'}")
+            f"llvm.fma.v{lanes}f{8 * size}")
         n = builder.extract_value(w_ary.shape, 1)          # output channels, row length of w
         terms = builder.extract_value(w_ary.shape, 0)
         zero = ir.Constant(vec, None)
@@ -454,7 +456,8 @@ def _tile(typingctx, x, origin, step, offsets, w, co, out, row, stream):
                             store = builder.store(
                                 results[2 * r + half],
                                 builder.bitcast(builder.gep(target, [i64(half * lanes)]),
-                                                vec.as_pointer()), align=32 if stream else 4)
+                                                vec.as_pointer()),
+                                align=lanes * size if stream else size)
                             if stream:
                                 store.set_metadata("nontemporal", nontemporal)
         return context.get_dummy_value()
@@ -477,7 +480,7 @@ def conv_tiles(xp, offsets, w2, out2, geo, canvas, stream, first_task, last_task
     sd, sh, sw = geo[0, 2], geo[1, 2], geo[2, 2]
     Dp, Hp, Wp, C = canvas[1], canvas[2], canvas[3], canvas[4]
     terms, N = w2.shape
-    strip = 32 // w2.itemsize * 2
+    strip = 2 * (_VECTOR_BYTES // w2.itemsize)
     step = sw * C
     full = Wo - Wo % _TILE_ROWS
     for task in range(first_task, last_task):
