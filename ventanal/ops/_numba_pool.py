@@ -19,14 +19,18 @@ Why the code looks the way it does (each point was measured on the benchmark mac
   the window's rows go into a row buffer whose padded cells hold the identity.
 * Up to four window taps are combined per pass (a missing tap repeats one: max is idempotent),
   so a 2x2 window reads each input cell once and writes each output cell once.
-* Large max windows use window doubling (windows of 1, 2, 4, 8 taps, then one overlapping
-  step) along W and then H, so the cost hardly depends on the window.
+* Large max windows use window doubling by fours (windows of 1, 4, 16 taps, then one step of
+  up to four overlapping ones: two passes for 15 taps) along W and then H, so the cost hardly
+  depends on the window. It runs on ordered integer keys of the floats (``_key``), so that
+  every maximum is one integer instruction with NaN and -0 handled by the order itself.
 * ``_mx`` is the maximum of one pair: a NaN on either side wins (see its docstring for why it
   is an LLVM intrinsic rather than Python).
-* Many channels in whole vectors: the direct kernels call explicit LLVM vector loops
-  (``_max_vectors``, ``_mean_vectors``) per output column, which skip the overlap checks and
-  remainder loops numba's own vectorised loop pays at every call, and can stream large
-  results past the cache with non-temporal stores.
+* Explicit LLVM vector loops (``_max_vectors``, ``_mean_vectors``, ``_key_vectors``), whole
+  registers of the CPU numba compiles for (``vector_bytes``: 32 or 64 bytes), serve the
+  direct kernels (one call per output column of many channels) and window doubling (one per
+  row). They skip the overlap checks and remainder loops numba's own vectorised loop pays at
+  every call, can stream large results past the cache with non-temporal stores, and a float
+  max of several taps costs one ``maxps`` per pair plus one NaN test per two taps.
 """
 
 from __future__ import annotations
