@@ -991,6 +991,15 @@ def _row_taps(taps, v, base, size, q, row_length):
             (base + (q + taps[v, 3]) % size) * row_length)
 
 
+@njit(inline="always", cache=True)
+def _aligned_full(n, value, lanes):
+    """``np.full(n, value)`` starting at a 64-byte boundary: a whole-register load never
+    straddles two cache lines (numba's own arrays start 16 or 32 bytes into one)."""
+    a = np.full(n + 64 // lanes + lanes, value)
+    offset = (-a.ctypes.data % 64) // a.itemsize
+    return a[offset:offset + n]
+
+
 @njit(**_OPTIONS)
 def _keys_of_row(target, start, source, n, lanes):
     """``target[start + k] = key(source[k])`` for ``k < n``."""
@@ -1034,8 +1043,10 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
     width = Wo * C
     bands = (Ho + band - 1) // band
     lowest_key = _key(lowest, key_zero)
-    padded = np.full(length + 2 * lanes, lowest_key)   # padding cells hold the lowest key
-    work = np.full((2, length + 2 * lanes), lowest_key)
+    # rows of whole vectors, each at a 64-byte boundary; padding cells hold the lowest key
+    stride = (length + 2 * lanes + lanes - 1) // lanes * lanes
+    padded = _aligned_full(stride, lowest_key, lanes)
+    work = _aligned_full(2 * stride, lowest_key, lanes).reshape((2, stride))
     wtaps = np.empty((64, 4), np.int64)
     wlevels = _quad_levels(kw, dw * C, wtaps)
     htaps = np.zeros((64, 4), np.int64)
@@ -1045,8 +1056,8 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
     for v in range(levels):
         offsets[v + 1] = offsets[v] + htaps[v, 3] + 1
     row_length = (width + lanes - 1) // lanes * lanes + lanes
-    ring = np.full((max(1, offsets[levels]), row_length), lowest_key)
-    ring1 = ring.reshape(ring.size)
+    ring1 = _aligned_full(max(1, offsets[levels]) * row_length, lowest_key, lanes)
+    ring = ring1.reshape((max(1, offsets[levels]), row_length))
     x1 = x2.reshape(x2.size)
     rounded = (width + lanes - 1) // lanes * lanes
     bulk = width - width % lanes
