@@ -414,9 +414,10 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
 _MAX_CHANNELS_DIRECT = 4
 _MAX_OUT_CHANNELS_DIRECT = 16
 # Float convolutions with at most this many terms (taps x input channels) per output and
-# output channels in whole register tiles (16 float32, 8 float64) use ``conv_tiles``; more
-# terms go to BLAS, whose kernels use the FMA units better (3x3x3 -> 64: 25 ms against 38 ms
-# by BLAS; 3x3x8: 17 against 20; 3x3x16: 32 against 30).
+# output channels in whole register tiles (two vectors: 16 float32 with AVX2) use
+# ``conv_tiles``; more terms go to BLAS, whose kernels use the FMA units better (measured on
+# an AVX2 AMD EPYC: 3x3x3 -> 64: 25 ms against 38 ms by BLAS; 3x3x8: 17 against 20; 3x3x16:
+# 32 against 30).
 _MAX_TERMS_TILES = 96
 # With AVX-512 the tiles are 6 pixels x 32 float32 channels in 12 of 32 registers, and stay
 # ahead of BLAS to about a thousand terms (AMD Zen 4: 3x3x64 -> 64 10.6 ms against 13.2,

@@ -12,7 +12,8 @@ Padded cells are zeros, so a tap outside the input is simply skipped.
   feature maps): the inner loop runs over the output channels, four (tap, input channel)
   terms per pass.
 * :func:`conv_tiles`: float convolutions with few terms (taps x input channels) per output and
-  output channels in strips of 16 float32 (8 float64), on the zero-padded input: tiles of six
+  output channels in strips of two vectors (16 float32 with AVX2, 32 with AVX-512;
+  :func:`._numba_pool.vector_bytes`), on the zero-padded input: tiles of six
   pixels by one strip accumulate in vector registers (:func:`_tile`, written in LLVM IR) and go
   to memory with non-temporal stores when aligned.
 * :func:`im2col`: one band of the input matrix for the BLAS path (many channels): row ``p``
@@ -377,9 +378,10 @@ _VECTOR_BYTES = vector_bytes()   # a tile's vectors: whole registers (AVX2's or 
 def _tile(typingctx, x, origin, step, offsets, w, co, out, row, stream):
     """``out[row + r, co:co + 2*lanes] = sum_k x[origin + r*step + offsets[k]] * w[k, co:...]``
     for the tile's six pixels ``r``: one LLVM loop over ``k`` with the twelve accumulators in
-    vector registers (``lanes`` = 8 float32 or 4 float64, AVX2's 32-byte registers), and one
-    FMA per term. numba cannot keep such a tile in registers by itself: written in Python, the
-    accumulators live in memory and the weights are reloaded for every pixel.
+    vector registers (whole registers: ``lanes`` = 8 float32 or 4 float64 with AVX2, twice
+    that with AVX-512), and one FMA per term. numba cannot keep such a tile in registers by
+    itself: written in Python, the accumulators live in memory and the weights are reloaded
+    for every pixel.
     """
     dtype = getattr(x, "dtype", None)
     if not (isinstance(dtype, types.Float) and w.dtype == dtype and out.dtype == dtype):
