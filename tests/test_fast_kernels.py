@@ -368,19 +368,16 @@ def test_ordered_keys(dtype, key):
 
     from ventanal.ops._numba_pool import _from_key, _key
 
-    @njit
-    def keys(x, zero):
-        out = np.full(x.size, zero)
-        for i in range(x.size):
-            out[i] = _key(x[i], zero)
-        return out
+    def elementwise(convert):
+        @njit
+        def run(a, like):
+            out = np.full(a.size, like)
+            for i in range(a.size):
+                out[i] = convert(a[i], like)
+            return out
+        return run
 
-    @njit
-    def values(k, like):
-        out = np.full(k.size, like)
-        for i in range(k.size):
-            out[i] = _from_key(k[i], like)
-        return out
+    keys, values = elementwise(_key), elementwise(_from_key)
 
     info = np.finfo(dtype)
     ordered = np.array([-np.inf, info.min, -1.5, -info.tiny, -info.smallest_subnormal, -0.0,

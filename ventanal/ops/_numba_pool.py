@@ -242,33 +242,34 @@ def _from_key_ir(builder, key, float_type):
     return builder.bitcast(_flip(builder, key), float_type)
 
 
-@intrinsic
-def _key(typingctx, value, key_zero):
-    """The ordered key of ``value`` in the type of ``key_zero``; an integer of that type is its
-    own key."""
-    if _is_key_of(key_zero, value):
+def _scalar_conversion(source, result, to_key: bool):
+    """Typing and code of one scalar conversion from ``source`` to ``result``: float to key
+    (``to_key``) or key to float, or a no-op between integers of one type (integers are their
+    own keys)."""
+    if _is_key_of(result, source) if to_key else _is_key_of(source, result):
+        convert = _key_ir if to_key else _from_key_ir
+
         def codegen(context, builder, signature, args):
-            return _key_ir(builder, args[0], context.get_value_type(signature.return_type))
-    elif value == key_zero and isinstance(value, types.Integer):
+            return convert(builder, args[0], context.get_value_type(signature.return_type))
+    elif source == result and isinstance(source, types.Integer):
         def codegen(context, builder, signature, args):
             return args[0]
     else:
         return None
-    return key_zero(value, key_zero), codegen
+    return result(source, result), codegen
+
+
+@intrinsic
+def _key(typingctx, value, key_zero):
+    """The ordered key of ``value`` in the type of ``key_zero``; an integer of that type is its
+    own key."""
+    return _scalar_conversion(value, key_zero, True)
 
 
 @intrinsic
 def _from_key(typingctx, key, like):
     """The value of the type of ``like`` whose ordered key is ``key`` (inverse of :func:`_key`)."""
-    if _is_key_of(key, like):
-        def codegen(context, builder, signature, args):
-            return _from_key_ir(builder, args[0], context.get_value_type(signature.return_type))
-    elif key == like and isinstance(key, types.Integer):
-        def codegen(context, builder, signature, args):
-            return args[0]
-    else:
-        return None
-    return like(key, like), codegen
+    return _scalar_conversion(key, like, False)
 
 
 @intrinsic
