@@ -993,10 +993,11 @@ def _row_taps(taps, v, base, size, q, row_length):
 
 
 @njit(inline="always", cache=True)
-def _aligned_full(n, value, lanes):
+def _aligned_full(n, value):
     """``np.full(n, value)`` starting at a 64-byte boundary: a whole-register load never
-    straddles two cache lines (numba's own arrays start 16 or 32 bytes into one)."""
-    a = np.full(n + 64 // lanes + lanes, value)
+    straddles two cache lines (numba's own arrays start 16 or 32 bytes into one). The 64
+    spare cells cover the largest shift, 63 one-byte cells."""
+    a = np.full(n + 64, value)
     offset = (-a.ctypes.data % 64) // a.itemsize
     return a[offset:offset + n]
 
@@ -1046,8 +1047,8 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
     lowest_key = _key(lowest, key_zero)
     # rows of whole vectors, each at a 64-byte boundary; padding cells hold the lowest key
     stride = (length + 2 * lanes + lanes - 1) // lanes * lanes
-    padded = _aligned_full(stride, lowest_key, lanes)
-    work = _aligned_full(2 * stride, lowest_key, lanes).reshape((2, stride))
+    padded = _aligned_full(stride, lowest_key)
+    work = _aligned_full(2 * stride, lowest_key).reshape((2, stride))
     wtaps = np.empty((64, 4), np.int64)
     wlevels = _quad_levels(kw, dw * C, wtaps)
     htaps = np.zeros((64, 4), np.int64)
@@ -1057,7 +1058,7 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
     for v in range(levels):
         offsets[v + 1] = offsets[v] + htaps[v, 3] + 1
     row_length = (width + lanes - 1) // lanes * lanes + lanes
-    ring1 = _aligned_full(max(1, offsets[levels]) * row_length, lowest_key, lanes)
+    ring1 = _aligned_full(max(1, offsets[levels]) * row_length, lowest_key)
     ring = ring1.reshape((max(1, offsets[levels]), row_length))
     x1 = x2.reshape(x2.size)
     rounded = (width + lanes - 1) // lanes * lanes
