@@ -5,9 +5,10 @@ channels-last input and the op's plan. Each returns the result, computed by the 
 :mod:`._backend` selects (numba kernels or the fast NumPy path), or None when the reference
 implementation should run (``VENTANAL_BACKEND=reference``). Every path gives the reference's
 result: MAX bit for bit (NaN propagation, ``-inf`` or the smallest integer for windows without
-a real cell; the one freedom: the sign of a zero maximum of +0 and -0 taps, which depends on
-the order the kernel visits the taps in, as with ``np.maximum``), AVG and convolution within
-rounding.
+a real cell; two freedoms no comparison sees: the sign of a zero maximum of +0 and -0 taps,
+which depends on the order the kernel visits the taps in, as with ``np.maximum``, or is +0 in
+window doubling, where -0 sorts below +0; and a NaN maximum may be the standard quiet NaN
+rather than the input's payload), AVG and convolution within rounding.
 
 What this module decides, and why:
 
@@ -17,8 +18,9 @@ What this module decides, and why:
 * **Rank.** 1-D and 2-D problems are lifted to three spatial axes with windows of one tap.
 * **Kernel.** From the plan: doubling for large max windows, a direct kernel for many channels,
   a row-buffer kernel for planes; for convolution see :func:`conv`.
-* **Threads.** Outputs are split into contiguous row ranges, one per thread; numba kernels
-  release the GIL. Small problems run on the calling thread.
+* **Threads.** Outputs are split into contiguous row ranges, eight per thread, which the
+  threads take in turn (:func:`run_tasks`); numba kernels release the GIL. Small problems run
+  on the calling thread.
 * **Memory of results.** Outputs are allocated by NumPy (huge pages), never inside numba. A
   fresh multi-MiB result costs page faults when first written: on the benchmark machine,
   3 to 5 ms per 32 MiB, as much as the pooling itself. So, like the frameworks' allocators,
