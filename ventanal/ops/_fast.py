@@ -316,12 +316,11 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
         band = -(-Ho // max(1, -(-_backend.num_threads() // (B * Do))))
         tasks = B * Do * -(-Ho // band)
         work = out5.size * 4 * (kh.bit_length() + kw.bit_length())
-        from ._numba_pool import vector_bytes, vector_lanes
+        from ._numba_pool import vector_lanes
 
-        key_zero = _KEY_TYPES.get(x.dtype, x.dtype.type)(0)
+        key_zero = _KEY_TYPES.get(x.dtype, x.dtype.type)(0)   # keys have the item's width
         lanes = vector_lanes(key_zero.dtype)
-        stream = (out5.nbytes >= _STREAM_MIN_BYTES and (Wo * C) % lanes == 0
-                  and out5.ctypes.data % vector_bytes() == 0)
+        _, stream = _vector_options(out5, Wo * C)   # whole output rows in whole vectors
         run_tasks(kernels.max_doubling,
                   (job.rows.reshape(-1, W * C), out5.reshape(-1, Wo * C), job.geo, lowest,
                    key_zero, lanes, band, stream),
@@ -434,12 +433,6 @@ _COLUMNS_BAND_BYTES = 2 << 20
 _FFT_MIN_TAPS = 400
 
 
-def _vector_lanes(dtype) -> int:
-    from ._numba_pool import vector_lanes
-
-    return vector_lanes(dtype)
-
-
 def _fft_exact(x, w) -> bool:
     from . import _numpy_fast
 
@@ -514,10 +507,12 @@ def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
         work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
     out5 = empty((job.rows.shape[0], Do, Ho, Wo, out_channels), accumulator)
     result = out5.reshape((x.shape[0],) + plan.output_shape + (out_channels,))
-    strip = 2 * _vector_lanes(accumulator)     # output channels of one register tile
+    from ._numba_pool import vector_bytes, vector_lanes
+
+    strip = 2 * vector_lanes(accumulator)     # output channels of one register tile
+    most_terms = _MAX_TERMS_TILES_WIDE if vector_bytes() == 64 else _MAX_TERMS_TILES
     if (groups == 1 and accumulator.kind == "f" and out_channels % strip == 0
-            and taps * in_channels <= (_MAX_TERMS_TILES_WIDE if strip * accumulator.itemsize
-                                        >= 128 else _MAX_TERMS_TILES)):
+            and taps * in_channels <= most_terms):
         return _conv_tiles(kernels, job, w, accumulator, out5, result)
     if groups == 1 and (accumulator.kind != "f" or (in_channels <= _MAX_CHANNELS_DIRECT and
                                                      out_channels < _MAX_OUT_CHANNELS_DIRECT)):

@@ -527,22 +527,6 @@ def _sum_strided(target, source, n, stride, offset, first):
 
 
 @njit(**_OPTIONS)
-def _max_columns(target, source, n, stride, offset, first):
-    """Rows of C channels: ``target[j, :] (max)= source[stride*j + offset, :]``."""
-    C = target.shape[1]
-    if first:
-        for j in range(n):
-            p = stride * j + offset
-            for c in range(C):
-                target[j, c] = source[p, c]
-    else:
-        for j in range(n):
-            p = stride * j + offset
-            for c in range(C):
-                target[j, c] = _mx(target[j, c], source[p, c])
-
-
-@njit(**_OPTIONS)
 def _max_columns4(target, source, n, stride, o_a, o_b, o_c, o_d, first):
     """Rows of C channels: ``target[j, :] (max)= max of source[stride*j + o_t, :]``."""
     C = target.shape[1]
