@@ -417,6 +417,32 @@ def test_doubling_nan_of_either_sign(name, dtype):
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("dtype", ["float32", "int16", "uint8", "float64"])
+@pytest.mark.parametrize("streamed", [False, True], ids=["stored", "streamed"])
+def test_doubling_last_levels_in_one_pass(dtype, streamed, monkeypatch):
+    """Window doubling computes the last two H levels in one pass where output rows are whole
+    vectors (widths of whole vectors) and in two elsewhere (one cell more); windows whose
+    last level repeats the new row (8 = 4 + 4), two and three levels, H strides, bands."""
+    from ventanal.ops._numba_pool import vector_lanes
+
+    monkeypatch.setattr(_fast, "_STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
+    monkeypatch.setattr(_fast, "_CACHE_MIN_BYTES", 0)     # every result 64-byte aligned
+    monkeypatch.setenv("VENTANAL_NUM_THREADS", "3")      # bands of a plane, on three threads
+    lanes = vector_lanes(dtype)
+    rng = np.random.default_rng(5)
+    for width in (2 * lanes, 2 * lanes + 1):
+        x = (rng.standard_normal((1, 61, width, 1)) * 60).astype(dtype)
+        if dtype.startswith("float"):
+            x[0, 20, 3, 0] = np.nan
+        for window, strides in [((8, 15), 1), ((15, 15), (2, 1)), ((16, 5), 1),
+                                ((20, 9), (3, 1)), ((9, 17), 2)]:
+            plan = geometry.plan((61, width), window, strides, "SAME")
+            with backend("numba"):
+                got = _fast.max_pool(x, plan)
+            np.testing.assert_array_equal(got, max_pool_reference(x, plan))
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 @pytest.mark.parametrize("dtype, vectors", [
     ("float32", 4), ("float64", 3), ("int8", 1), ("uint16", 3), ("bool", 1),
     ("int64", 2), ("float32", 3),
