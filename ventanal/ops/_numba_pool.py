@@ -350,13 +350,10 @@ def _max_chain(typingctx, out, o_start, x, taps, shift, n, stream, mid, m_start)
             and isinstance(m_start, types.Integer) and _max_types_ok(out, x, taps)):
         return None
     keys = _is_key_of(x.dtype, out.dtype)
-    signed = x.dtype.signed
+    dtype = x.dtype
 
     def codegen(context, builder, signature, args):
-        def pair(a, b):
-            keep = builder.icmp_signed(">", a, b) if signed else builder.icmp_unsigned(
-                ">", a, b)
-            return builder.select(keep, a, b)
+        pair = _pair_max(builder, dtype)
 
         def combine(b, values, vec):
             first = _tree(b, values[:4], pair)
@@ -374,18 +371,26 @@ def _max_types_ok(out, x, taps) -> bool:
             and isinstance(out.dtype, (types.Float, types.Integer, types.Boolean))))
 
 
+def _pair_max(builder, dtype):
+    """The larger of two values (or vectors) of numba type ``dtype``, as one select: floats by
+    x86's ``maxps`` rule (the second when unordered), integers signed or not as ``dtype``."""
+    def pair(a, b):
+        if isinstance(dtype, types.Float):
+            keep = builder.fcmp_ordered(">", a, b)
+        elif isinstance(dtype, types.Integer) and dtype.signed:
+            keep = builder.icmp_signed(">", a, b)
+        else:
+            keep = builder.icmp_unsigned(">", a, b)
+        return builder.select(keep, a, b)
+    return pair
+
+
 def _max_codegen(out, x, prefetch):
     keys = _is_key_of(x.dtype, out.dtype)
     dtype = x.dtype
-    signed = isinstance(dtype, types.Integer) and dtype.signed
 
     def codegen(context, builder, signature, args):
-        def pair(a, b):
-            if isinstance(dtype, types.Float):   # x86's maxps: b when unordered
-                return builder.select(builder.fcmp_ordered(">", a, b), a, b)
-            keep = builder.icmp_signed(">", a, b) if signed else builder.icmp_unsigned(
-                ">", a, b)
-            return builder.select(keep, a, b)
+        pair = _pair_max(builder, dtype)
 
         def combine(b, values, vec):
             largest = _tree(b, values, pair)
@@ -1011,8 +1016,9 @@ def _quad_levels(window, dilation, taps):
 @njit(inline="always", cache=True)
 def _ring_row(base, size, slot, tap):
     """Ring row (counted from the ring's start) of the row ``tap`` rows after the one in
-    ``slot`` of the level whose ``size`` rows start at ring row ``base``: ``tap < size``, so
-    one comparison replaces a division."""
+    ``slot`` of the level whose ``size`` rows start at ring row ``base``: ``tap <= size``, so
+    one comparison replaces a division. The slot after a level's newest row holds its oldest,
+    and is where its next row goes."""
     t = slot + tap
     return base + (t - size if t >= size else t)
 
@@ -1082,11 +1088,9 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
     htaps = np.zeros((64, 4), np.int64)
     # one tap along H: one level of four copies of the row itself, the output row
     levels = max(1, _quad_levels(kh, dh, htaps))
-    sizes = np.zeros(levels, np.int64)
     offsets = np.zeros(levels + 1, np.int64)   # level v's ring: rows offsets[v] .. offsets[v+1]
     for v in range(levels):
-        sizes[v] = htaps[v, 3] + 1
-        offsets[v + 1] = offsets[v] + sizes[v]
+        offsets[v + 1] = offsets[v] + htaps[v, 3] + 1
     slots = np.zeros(levels, np.int64)   # the ring slot of each level's next row
     row_length = (width + lanes - 1) // lanes * lanes + lanes
     ring = _aligned_full(max(1, offsets[levels]) * row_length, lowest_key)
@@ -1134,19 +1138,18 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
                     _take_columns(ring, h, source, s_start, Wo, C, sw)
                 elif wlevels == 0:   # one tap along W: the padded row's first Wo columns
                     _max_vectors(ring, h, source, (0, 0, 0, 0), 0, rounded, False)
-            # row q of level v + 1 is the max of rows q + taps[v, t] of level v; the oldest
-            # row of level v, q, is the one after the slot of its newest, q + taps[v, 3]
+            # row q of level v + 1 is the max of rows q + taps[v, t] of level v; q is level
+            # v's oldest row, one slot after its newest, q + taps[v, 3]
             q = r
             for v in range(levels):
                 q -= htaps[v, 3]
                 if q < 0:
                     break
-                base, size = offsets[v], sizes[v]
-                oldest = slots[v] + 1 if slots[v] + 1 < size else 0
-                rows4 = (_ring_row(base, size, oldest, htaps[v, 0]) * row_length,
-                         _ring_row(base, size, oldest, htaps[v, 1]) * row_length,
-                         _ring_row(base, size, oldest, htaps[v, 2]) * row_length,
-                         _ring_row(base, size, oldest, htaps[v, 3]) * row_length)
+                base, size = offsets[v], offsets[v + 1] - offsets[v]
+                rows4 = (_ring_row(base, size, slots[v], htaps[v, 0] + 1) * row_length,
+                         _ring_row(base, size, slots[v], htaps[v, 1] + 1) * row_length,
+                         _ring_row(base, size, slots[v], htaps[v, 2] + 1) * row_length,
+                         _ring_row(base, size, slots[v], htaps[v, 3] + 1) * row_length)
                 if v == levels - 1:
                     if q % sh == 0:
                         o = (plane * Ho + i0 + q // sh) * width
@@ -1162,16 +1165,15 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
                 q_out = q - htaps[u, 3]
                 if chain and u == levels - 1 and q_out >= 0 and q_out % sh == 0:
                     # a tap at the new row's offset repeats it: the oldest row's instead
-                    base_u, size_u = offsets[u], sizes[u]
-                    oldest_u = slots[u] + 1 if slots[u] + 1 < size_u else 0
+                    base_u, size_u = offsets[u], offsets[u + 1] - offsets[u]
                     last = htaps[u, 3]
                     t1 = htaps[u, 1] if htaps[u, 1] < last else 0
                     t2 = htaps[u, 2] if htaps[u, 2] < last else 0
                     _max_chain(o1, (plane * Ho + i0 + q_out // sh) * width, ring,
                                (rows4[0], rows4[1], rows4[2], rows4[3],
-                                _ring_row(base_u, size_u, oldest_u, 0) * row_length,
-                                _ring_row(base_u, size_u, oldest_u, t1) * row_length,
-                                _ring_row(base_u, size_u, oldest_u, t2) * row_length),
+                                _ring_row(base_u, size_u, slots[u], 1) * row_length,
+                                _ring_row(base_u, size_u, slots[u], t1 + 1) * row_length,
+                                _ring_row(base_u, size_u, slots[u], t2 + 1) * row_length),
                                0, bulk, stream, ring, new_row)
                     break
                 _max_vectors(ring, new_row, ring, rows4, 0, rounded, False)
@@ -1180,7 +1182,7 @@ def max_doubling(x2, out2, geo, lowest, key_zero, lanes, band, stream, first_tas
             for v in range(levels):
                 if q < 0:
                     break
-                slots[v] = slots[v] + 1 if slots[v] + 1 < sizes[v] else 0
+                slots[v] = _ring_row(0, offsets[v + 1] - offsets[v], slots[v], 1)
                 q -= htaps[v, 3]
     if stream:
         _store_fence()
