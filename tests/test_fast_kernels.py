@@ -612,6 +612,45 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
     assert_conv_close(got, want, x, w, plan, 1)
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
+    """``conv_tiles`` sums an output's terms in one order (one FMA per term, term by term)
+    whatever tile holds it: six pixels or the one to five left at the end of a row, two
+    vectors of output channels or, with AVX-512 and output channels in fours, four. So any
+    run of output columns, or any strip of two vectors of output channels, computed alone
+    gives the very same bits as inside the whole."""
+    from ventanal.ops._numba_pool import vector_lanes
+
+    kernels = _backend.numba_kernels(required=True)["conv"]
+    tiles = kernels.conv_tiles
+    ran = []
+    monkeypatch.setattr(kernels, "conv_tiles", lambda *a: ran.append(1) or tiles(*a))
+    lanes = vector_lanes(dtype)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 5, 17, 8)).astype(dtype)
+    w = rng.standard_normal((3, 3, 8, 4 * lanes)).astype(dtype)
+
+    def conv(x, w):
+        plan = geometry.plan(x.shape[1:3], (3, 3), 1, "VALID")
+        ran.clear()
+        with backend("numba"):
+            y = _fast.conv(x, w, plan, 1)
+        assert ran, "not the tiles path"
+        return y
+
+    whole = conv(x, w)                                   # 15 columns: tiles of 6, 6 and 3
+    assert_conv_close(whole, conv_reference(x, w, geometry.plan((5, 17), 3, 1, "VALID"), 1),
+                      x, w, geometry.plan((5, 17), 3, 1, "VALID"), 1)
+    for width in range(1, 8):                            # every row count of a tile
+        for start in (0, 1, 15 - width):
+            part = conv(x[:, :, start:start + width + 2], w)
+            np.testing.assert_array_equal(part, whole[:, :, start:start + width])
+    for first in (0, 2 * lanes):                         # a strip of two vectors alone
+        part = conv(x, w[..., first:first + 2 * lanes])
+        np.testing.assert_array_equal(part, whole[..., first:first + 2 * lanes])
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 def test_conv_depthwise_channels_first_and_groups(name):
     rng = np.random.default_rng(5)

@@ -420,9 +420,11 @@ _MAX_OUT_CHANNELS_DIRECT = 16
 # an AVX2 AMD EPYC: 3x3x3 -> 64: 25 ms against 38 ms by BLAS; 3x3x8: 17 against 20; 3x3x16:
 # 32 against 30).
 _MAX_TERMS_TILES = 96
-# With AVX-512 the tiles are 6 pixels x 32 float32 channels in 12 of 32 registers, and stay
-# ahead of BLAS to about a thousand terms (AMD Zen 4: 3x3x64 -> 64 10.6 ms against 13.2,
-# 3x3x96 -> 64 16.6 against 19.2, 3x3x128 -> 128 15.0 against 11.1).
+# With AVX-512 the tiles are 6 pixels x 32 float32 channels in 12 of 32 registers (x 64 in
+# 24 when the channels come in 64s), and stay ahead of BLAS to about a thousand terms (AMD
+# Zen 4, 32-channel tiles: 3x3x64 -> 64 10.6 ms against 13.2, 3x3x96 -> 64 16.6 against 19.2,
+# 3x3x128 -> 128 15.0 against 11.1; Intel Xeon with AVX-512, 64-channel tiles: 3x3x64 -> 64
+# 6.6-8.2 against 13-15, 3x3x112 -> 128 7.0 against 9.0, 3x3x128 -> 128 8.1 against 9.8).
 _MAX_TERMS_TILES_WIDE = 1024
 # Bands of the input matrix: about this many bytes (a share of the 2 MiB L2 of a core).
 _COLUMNS_BAND_BYTES = 2 << 20
