@@ -651,6 +651,119 @@ def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
         np.testing.assert_array_equal(part, whole[..., first:first + 2 * lanes])
 
 
+def _plane_tile_columns(dtype) -> int:
+    from ventanal.ops._numba_conv import _PLANE_VECTORS
+    from ventanal.ops._numba_pool import vector_lanes
+
+    return _PLANE_VECTORS * vector_lanes(dtype)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("rows, extra, kernel, dilations, padding, dtype, layout", [
+    (4, 0, (3, 3), 1, "SAME", "float32", "NHWC"),      # exactly one tile
+    (9, 5, (3, 3), 1, "SAME", "float32", "NHWC"),      # last tiles overlap in rows, columns
+    (7, 37, (5, 2), (1, 3), "VALID", "float64", "NHWC"),  # column dilation
+    (6, 3, (1, 7), 1, "FULL", "float32", "NHWC"),      # one kernel row
+    (5, 2, (9, 1), 1, ((6, 2), (0, 3)), "float64", "NHWC"),  # more kernel rows than a tile
+    (13, 11, (4, 6), 1, ((0, 9), (7, 1)), "float32", "NHWC"),  # padding beyond the window
+    (9, 5, (3, 3), 1, "VALID", "float32", "NHWC"),
+    (8, 1, (3, 3), 1, "SAME", "float32", "one kernel"),  # channels-first planes
+    (8, 1, (3, 3), 1, "SAME", "float64", "depthwise"),   # one kernel per plane
+])
+def test_conv_plane_tiles(rows, extra, kernel, dilations, padding, dtype, layout, monkeypatch):
+    """Single-channel (and depthwise) convolutions with stride 1 and no row dilation, planes
+    of at least one tile: ``conv_plane_tiles`` (four output rows by 2-4 vectors of columns in
+    registers), against the reference, with infinities and NaN in the input (they reach only
+    the windows that hold them: padding adds nothing), and any run of output rows or columns
+    computed alone gives the same bits as inside the whole (overlapping tiles rewrite the
+    same values)."""
+    kernels = _backend.numba_kernels(required=True)["conv"]
+    tiles = kernels.conv_plane_tiles
+    ran = []
+    monkeypatch.setattr(kernels, "conv_plane_tiles", lambda *a: ran.append(1) or tiles(*a))
+    columns = _plane_tile_columns(dtype)
+    rng = np.random.default_rng(17)
+    channels = 1 if layout == "NHWC" else 3
+    kh, kw = kernel
+    # input for at least `rows` x `columns + extra` outputs (exactly that many when VALID)
+    H, W = rows + kh - 1, columns + extra + (kw - 1) * (dilations if dilations == 1 else
+                                                        dilations[1])
+    plan = geometry.plan((H, W), kernel, 1, padding, dilations)
+    shape = (2, H, W, 1) if layout == "NHWC" else (2, channels, H, W)
+    x = rng.standard_normal(shape).astype(dtype)
+    if layout != "NHWC":
+        x = np.moveaxis(x, 1, -1)                       # channels-first memory
+    x[0, 1, 2, 0] = np.inf
+    x[1, H - 1, W - 2, -1] = np.nan
+    groups = 1 if layout == "NHWC" else channels
+    w = rng.standard_normal(kernel + (1, 1 if layout == "NHWC" else channels)).astype(dtype)
+    if layout == "one kernel":                          # the same kernel for every plane
+        w = np.repeat(w[..., :1], channels, axis=-1)
+
+    def conv(x):
+        p = geometry.plan(x.shape[1:3], kernel, 1, padding, dilations)
+        ran.clear()
+        with backend("numba"), np.errstate(invalid="ignore"):
+            y = _fast.conv(x, w, p, groups)
+        assert ran, "not the plane tiles"
+        return y
+
+    whole = conv(x)
+    with np.errstate(invalid="ignore"):
+        want = conv_reference(x, w, plan, groups)
+    assert np.isinf(want).any() and np.isnan(want).any() and np.isfinite(want).any()
+    np.testing.assert_array_equal(np.isfinite(whole), np.isfinite(want))
+    assert_conv_close(whole, want, x, w, plan, groups)
+    if padding == "VALID":   # runs of outputs alone: a window of the input
+        for top, count in ((0, 4), (rows - 4, 4), (1, 5)):
+            part = conv(x[:, top:top + count + kh - 1])
+            np.testing.assert_array_equal(part, whole[:, top:top + count])
+        span = (kw - 1) * plan.axes[1].dilation
+        for left in (0, 3, extra):
+            part = conv(x[:, :, left:left + columns + span])
+            np.testing.assert_array_equal(part, whole[:, :, left:left + columns])
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+def test_conv_plane_tiles_only_where_they_apply(monkeypatch):
+    """Strides, row dilation and planes smaller than a tile take ``conv_planes``, but with an
+    infinite weight (``conv_planes`` skips padded cells, where ``0 * inf`` is NaN), which goes
+    to the NumPy path; the tiles multiply padded zeros like the reference."""
+    kernels = _backend.numba_kernels(required=True)["conv"]
+    calls = []
+    for name in ("conv_plane_tiles", "conv_planes"):
+        kernel = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name,
+                            lambda *a, k=kernel, n=name: calls.append(n) or k(*a))
+    columns = _plane_tile_columns("float32")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((1, 12, columns + 4, 1)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 1, 1)).astype(np.float32)
+    cases = [((1, 1), (1, 1), w, "conv_plane_tiles"),
+             ((2, 1), (1, 1), w, "conv_planes"), ((1, 2), (1, 1), w, "conv_planes"),
+             ((1, 1), (2, 1), w, "conv_planes"), ((1, 1), (1, 2), w, "conv_plane_tiles")]
+    inf_w = w.copy()
+    inf_w[0, 0] = np.inf
+    cases.append(((1, 1), (1, 1), inf_w, "conv_plane_tiles"))   # 0 * inf: NaN, as wanted
+    cases.append(((2, 1), (1, 1), inf_w, None))                 # NumPy path
+
+    for strides, dilations, weights, path in cases:
+        plan = geometry.plan(x.shape[1:3], (3, 3), strides, "SAME", dilations)
+        calls.clear()
+        with backend("numba"), np.errstate(invalid="ignore"):
+            got = _fast.conv(x, weights, plan, 1)
+        with np.errstate(invalid="ignore"):
+            want = conv_reference(x, weights, plan, 1)
+        assert set(calls) == ({path} if path else set()), (strides, dilations)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        assert_conv_close(got, want, x, weights, plan, 1)
+    small = x[:, :3]                                      # 3 output rows: under a tile
+    calls.clear()
+    with backend("numba"):
+        _fast.conv(small, w, geometry.plan(small.shape[1:3], 3, 1, "SAME"), 1)
+    assert set(calls) == {"conv_planes"}
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 def test_conv_depthwise_channels_first_and_groups(name):
     rng = np.random.default_rng(5)

@@ -431,8 +431,13 @@ _COLUMNS_BAND_BYTES = 2 << 20
 
 
 # Single-channel kernels with at least this many taps (20x20) go to FFT when scipy is there:
-# 31x31 on 2048^2 takes 130 ms by FFT against 170 ms direct.
+# 31x31 on 2048^2 takes 130 ms by FFT against 170 ms by ``conv_planes`` (AMD Zen 3)...
 _FFT_MIN_TAPS = 400
+# ... and with ``conv_plane_tiles`` (stride 1, no row dilation), this many, by vector bytes:
+# on 2048^2 (Intel Xeon, FFT 110-125 ms whatever the kernel), the tiles take 30 ms for 31x31
+# and 59 for 45x45 with AVX-512, 115 for 63x63; with AVX2 (the same CPU compiled for
+# Haswell) 48 ms for 31x31, 97 for 45x45, 193 for 63x63.
+_FFT_MIN_TAPS_TILES = {32: 2500, 64: 4000}
 
 
 def _fft_exact(x, w) -> bool:
@@ -476,6 +481,19 @@ def _conv_tiles(kernels, job: Canonical, w, accumulator, out5, result) -> np.nda
     return result
 
 
+def _plane_tiles_apply(kernels, job: Canonical, accumulator: np.dtype) -> bool:
+    """Whether ``conv_plane_tiles`` computes this single-channel convolution: 2-D, stride 1,
+    no row dilation, float, and planes of at least one tile (``_PLANE_ROWS`` rows by
+    ``_PLANE_VECTORS`` vectors of columns)."""
+    from ._numba_pool import vector_lanes
+
+    (D, kd, *_), (H, kh, sh, dh, *_), (W, kw, sw, *_) = job.geo.tolist()
+    Ho, Wo = job.axes[1].output, job.axes[2].output
+    return (accumulator.kind == "f" and D == 1 and kd == 1 and sh == sw == dh == 1
+            and Ho >= kernels._PLANE_ROWS
+            and Wo >= kernels._PLANE_VECTORS * vector_lanes(accumulator))
+
+
 def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
     """The numba paths; None when the case is better left to the NumPy path."""
     kernels = _backend.numba_kernels(required=True)["conv"]
@@ -492,13 +510,29 @@ def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
     work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
     depthwise = per_group == 1 and out_channels == groups
     if (in_channels == 1 and out_channels == 1) or (depthwise and job.planes):
-        if (taps >= _FFT_MIN_TAPS and accumulator.kind == "f" and _have_scipy_fft()
-                and all(axis.stride == 1 for axis in plan.axes)
-                and _fft_exact(x, w)):
-            return None   # the NumPy path's FFT (scipy, all cores) beats 400+ taps per cell
         # one input and one output channel per plane; plane p uses kernel p % channels
         weights = np.ascontiguousarray(w.reshape(taps, out_channels).T, accumulator)
+        tiles = _plane_tiles_apply(kernels, job, accumulator)
+        from ._numba_pool import vector_bytes
+
+        if (taps >= (_FFT_MIN_TAPS_TILES[vector_bytes()] if tiles else _FFT_MIN_TAPS)
+                and accumulator.kind == "f" and _have_scipy_fft()
+                and all(axis.stride == 1 for axis in plan.axes)
+                and _fft_exact(x, w)):
+            return None   # the NumPy path's FFT (scipy, all cores)
+        if not tiles and not np.isfinite(weights).all():
+            # conv_planes skips padded cells, where 0 * inf must give NaN
+            return None
         out5 = job.empty(accumulator)
+        if tiles:
+            out2 = out5.reshape(-1, Wo)
+            stream = (out2.ctypes.data % vector_bytes() == 0
+                      and out2.strides[0] % vector_bytes() == 0
+                      and out2.nbytes >= _STREAM_MIN_BYTES)
+            run_tasks(kernels.conv_plane_tiles, (job.rows.reshape(-1, W), weights, out2,
+                                                 job.geo, stream),
+                      job.rows.shape[0] * -(-Ho // kernels._PLANE_ROWS), work)
+            return job.result(out5)
         run_tasks(kernels.conv_planes, (job.rows.reshape(-1, W), weights,
                                         out5.reshape(-1, Wo), job.geo, accumulator.type(0)),
                   tasks, work)
