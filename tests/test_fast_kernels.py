@@ -818,6 +818,67 @@ def test_one_thread_gives_the_same_result(name):
     np.testing.assert_array_equal(many, one)
 
 
+CAN_PLACE = (_fast._sched_getcpu is not None and hasattr(os, "sched_getaffinity")
+             and len(os.sched_getaffinity(0)) >= 2)
+
+
+def _in_thread(function):
+    """``function()`` on a new thread (affinity changes stay off the test runner's thread)."""
+    import threading
+
+    out = {}
+    thread = threading.Thread(target=lambda: out.setdefault("value", function()))
+    thread.start()
+    thread.join()
+    return out["value"]
+
+
+@pytest.mark.skipif(not CAN_PLACE, reason="needs sched_getcpu and two CPUs")
+def test_a_worker_on_a_busy_cpu_moves_and_stays_free():
+    """``_spread``: a worker on a CPU that another thread of the call holds moves to a free
+    one at once; its affinity is the same afterwards (nothing stays pinned)."""
+    def worker():
+        allowed = os.sched_getaffinity(0)
+        here = _fast._current_cpu()
+        busy = {here}
+        _fast._spread(busy)
+        return allowed, here, _fast._current_cpu(), busy, os.sched_getaffinity(0)
+
+    allowed, before, after, busy, affinity = _in_thread(worker)
+    assert after != before and after in allowed
+    assert busy == {before, after} and affinity == allowed
+
+
+@pytest.mark.skipif(not CAN_PLACE, reason="needs sched_getcpu and two CPUs")
+def test_a_worker_stays_where_it_is_when_no_cpu_is_free_or_it_is_alone():
+    def worker(taken):
+        allowed = os.sched_getaffinity(0)
+        here = _fast._current_cpu()
+        busy = set(allowed) if taken else set(allowed) - {here}
+        _fast._spread(busy)
+        return here, _fast._current_cpu(), busy, allowed, os.sched_getaffinity(0)
+
+    for taken in (True, False):
+        here, now, busy, allowed, affinity = _in_thread(lambda taken=taken: worker(taken))
+        assert affinity == allowed and here in busy
+        if not taken:                      # its CPU was free: no move asked for
+            assert busy == set(allowed)
+
+
+def test_placement_is_skipped_where_cpus_cannot_be_read(monkeypatch):
+    monkeypatch.setattr(_fast, "_sched_getcpu", None)
+    assert _fast._current_cpu() == -1
+    busy = {-1}
+    _fast._spread(busy)
+    assert busy == {-1}
+    monkeypatch.setenv("VENTANAL_NUM_THREADS", "2")
+    x = np.random.default_rng(2).standard_normal((4, 256, 256, 16)).astype(np.float32)
+    for name in ("numpy", "numba") if HAVE_NUMBA else ("numpy",):
+        with backend(name):
+            got = _fast.max_pool(x, geometry.plan((256, 256), 2, 2))
+        np.testing.assert_array_equal(got, max_pool_reference(x, geometry.plan((256, 256), 2, 2)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Memory of results
 # ---------------------------------------------------------------------------------------------
