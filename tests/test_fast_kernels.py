@@ -528,7 +528,7 @@ def test_all_padding_windows(name, plan):
 
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("kernel, strides, dilations, padding", [
-    (31, 1, 1, "SAME"),     # the ring of padded rows, eight taps per pass (FFT in NumPy)
+    (31, 1, 1, "SAME"),     # numba: FFT or plane tiles (by vector width); NumPy: FFT
     (7, 3, 1, "SAME"),      # any stride
     (5, 2, 2, "FULL"),
     (3, 1, 1, ((4, 0), (0, 5))),
@@ -543,11 +543,32 @@ def test_conv_planes_written_cases(name, kernel, strides, dilations, padding):
     assert_conv_close(got, conv_reference(x, w, plan, 1), x, w, plan, 1)
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+def test_numba_hands_large_kernels_to_the_fft_checking_the_input_once(monkeypatch):
+    """64x64 taps (above both thresholds of the plane tiles): the numba path decides on the
+    NumPy path's FFT, and the check that every value is finite runs once, not again there."""
+    from ventanal.ops import _numpy_fast
+
+    checks, transforms = [], []
+    exact, fft_conv = _numpy_fast.fft_exact, _numpy_fast._fft_conv
+    monkeypatch.setattr(_numpy_fast, "fft_exact", lambda *a: checks.append(1) or exact(*a))
+    monkeypatch.setattr(_numpy_fast, "_fft_conv",
+                        lambda *a: transforms.append(1) or fft_conv(*a))
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 80, 90, 1)).astype(np.float32)
+    w = rng.standard_normal((64, 64, 1, 1)).astype(np.float32)
+    plan = geometry.plan((80, 90), 64, 1, "SAME")
+    with backend("numba"):
+        got = _fast.conv(x, w, plan, 1)
+    assert len(checks) == 1 and len(transforms) == 1
+    assert_conv_close(got, conv_reference(x, w, plan, 1), x, w, plan, 1)
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("shape, kernel, where", [
     ((1, 1, 4, 1), 5, (0, 0, 0, 0)),          # found by hypothesis: NaN in an output it misses
-    ((1, 64, 70, 1), 31, (0, 40, 50, 0)),     # the numba path hands 31x31 to the NumPy FFT
+    ((1, 64, 70, 1), 31, (0, 40, 50, 0)),     # 31x31: plane tiles, or FFT where finite
     ((2, 9, 30, 3), 7, (1, 4, 2, 1)),         # depthwise
 ])
 def test_conv_special_values_stay_in_their_windows(name, special, shape, kernel, where):

@@ -455,6 +455,10 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
     if (backend == "numba" and x.dtype in _NUMBA_MAX_DTYPES and w.dtype in _NUMBA_MAX_DTYPES
             and accumulator == result):
         y = _numba_conv(x, w, plan, groups, accumulator)
+        if y is _FFT:   # the FFT decided on, and the input checked for it: not twice
+            from . import _numpy_fast
+
+            return _numpy_fast.conv(x, w, plan, groups, accumulator, result, fft=True)
         if y is not None:
             return y
     from . import _numpy_fast
@@ -547,8 +551,12 @@ def _plane_tiles_apply(kernels, job: Canonical, accumulator: np.dtype) -> bool:
             and Wo >= kernels._PLANE_VECTORS * vector_lanes(accumulator))
 
 
-def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
-    """The numba paths; None when the case is better left to the NumPy path."""
+_FFT = object()   # _numba_conv's answer for "FFT, on the NumPy path"
+
+
+def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | object | None:
+    """The numba paths; None when the case is better left to the NumPy path, ``_FFT`` when
+    that is its FFT (the input already checked by ``_fft_exact``)."""
     kernels = _backend.numba_kernels(required=True)["conv"]
     if x.dtype == np.bool_:
         x = x.view(np.uint8)
@@ -572,7 +580,7 @@ def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | None:
                 and accumulator.kind == "f" and _have_scipy_fft()
                 and all(axis.stride == 1 for axis in plan.axes)
                 and _fft_exact(x, w)):
-            return None   # the NumPy path's FFT (scipy, all cores)
+            return _FFT   # the NumPy path's FFT (scipy, all cores)
         if not tiles and not np.isfinite(weights).all():
             # conv_planes skips padded cells, where 0 * inf must give NaN
             return None

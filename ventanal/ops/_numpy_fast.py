@@ -228,19 +228,23 @@ _FFT_TILE = {1: 1 << 16, 2: 512, 3: 64}
 
 
 def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan, groups: int,
-         accumulator: np.dtype, result: np.dtype) -> np.ndarray:
+         accumulator: np.dtype, result: np.dtype, fft: bool | None = None) -> np.ndarray:
     """Convolution of channels-last ``x`` with ``w`` (spatial, in/groups, out), banded NumPy.
 
     Bands of output rows; each band's input rows are padded into a small buffer (never the
     whole input). Per band: elementwise multiply-adds for single-channel and depthwise
     kernels (on two threads), one BLAS product of the band's input matrix otherwise; FFT
-    (overlap-add on tiles, in float64) for large single-channel kernels with stride 1.
+    (overlap-add on tiles, in float64) for large single-channel kernels with stride 1, or
+    as ``fft`` says when the caller has decided (and checked the input with
+    :func:`fft_exact`).
     """
     in_channels, per_group, out_channels = x.shape[-1], w.shape[-2], w.shape[-1]
     taps = int(np.prod(plan.window_shape))
     elementwise = per_group == 1 and out_channels == groups   # 1 -> 1, or depthwise
-    if (elementwise and accumulator.kind == "f" and taps >= _FFT_MIN_TAPS
-            and all(a.stride == 1 for a in plan.axes) and fft_exact(x, w)):
+    if fft is None:
+        fft = (elementwise and accumulator.kind == "f" and taps >= _FFT_MIN_TAPS
+               and all(a.stride == 1 for a in plan.axes) and fft_exact(x, w))
+    if fft:
         return _fft_conv(x, w, plan, accumulator, result)
     x = np.ascontiguousarray(x)
     job = Canonical(x, plan)
