@@ -668,7 +668,8 @@ def conv_tiles(xp, offsets, w2, out2, geo, canvas, stream, first_task, last_task
     ``offsets[k]`` the element offset of term ``k`` (tap, input channel) from a window's first
     cell, ``w2`` the (terms, out channels) weights and ``out2`` (pixels, out channels); one task
     per output row. The pixels left over at the end of a row (fewer than six) make one smaller
-    tile (summed term by term instead, the last 2 of 56 pixels per row took 14% of the time).
+    tile (summed term by term, as they were before, the last 2 of 56 pixels per row took 14%
+    of the time).
     """
     Do, Ho, Wo = geo[0, 5], geo[1, 5], geo[2, 5]
     sd, sh, sw = geo[0, 2], geo[1, 2], geo[2, 2]
