@@ -605,12 +605,8 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
                                            out_channels, dtype, monkeypatch):
     """Output channels in whole register tiles (two vectors: 16 float32 or 8 float64 with
     AVX2, twice that with AVX-512) with few enough terms: the numba path's ``conv_tiles``
-    (six pixels per tile, the rest of each row one by one); the others go to BLAS."""
-    ran = []
-    if name == "numba":
-        kernels = _backend.numba_kernels(required=True)["conv"]
-        tiles = kernels.conv_tiles
-        monkeypatch.setattr(kernels, "conv_tiles", lambda *a: ran.append(1) or tiles(*a))
+    (six pixels per tile, the rest of each row in one smaller tile); the others go to BLAS."""
+    ran = _record_conv_kernels(monkeypatch, "conv_tiles") if name == "numba" else []
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape).astype(dtype)
     x.reshape(-1)[7] = np.inf
@@ -633,6 +629,17 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
     assert_conv_close(got, want, x, w, plan, 1)
 
 
+def _record_conv_kernels(monkeypatch, *names) -> list[str]:
+    """The names of the numba conv kernels among ``names`` as they are called (one entry per
+    chunk of tasks), the kernels still doing their work."""
+    kernels = _backend.numba_kernels(required=True)["conv"]
+    calls = []
+    for name in names:
+        kernel = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, k=kernel, n=name: calls.append(n) or k(*a))
+    return calls
+
+
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
@@ -643,10 +650,7 @@ def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
     gives the very same bits as inside the whole."""
     from ventanal.ops._numba_pool import vector_lanes
 
-    kernels = _backend.numba_kernels(required=True)["conv"]
-    tiles = kernels.conv_tiles
-    ran = []
-    monkeypatch.setattr(kernels, "conv_tiles", lambda *a: ran.append(1) or tiles(*a))
+    ran = _record_conv_kernels(monkeypatch, "conv_tiles")
     lanes = vector_lanes(dtype)
     rng = np.random.default_rng(11)
     x = rng.standard_normal((2, 5, 17, 8)).astype(dtype)
@@ -698,10 +702,7 @@ def test_conv_plane_tiles(rows, extra, kernel, dilations, padding, dtype, layout
     the windows that hold them: padding adds nothing), and any run of output rows or columns
     computed alone gives the same bits as inside the whole (overlapping tiles rewrite the
     same values)."""
-    kernels = _backend.numba_kernels(required=True)["conv"]
-    tiles = kernels.conv_plane_tiles
-    ran = []
-    monkeypatch.setattr(kernels, "conv_plane_tiles", lambda *a: ran.append(1) or tiles(*a))
+    ran = _record_conv_kernels(monkeypatch, "conv_plane_tiles")
     columns = _plane_tile_columns(dtype)
     rng = np.random.default_rng(17)
     channels = 1 if layout == "NHWC" else 3
@@ -750,12 +751,7 @@ def test_conv_plane_tiles_only_where_they_apply(monkeypatch):
     """Strides, row dilation and planes smaller than a tile take ``conv_planes``, but with an
     infinite weight (``conv_planes`` skips padded cells, where ``0 * inf`` is NaN), which goes
     to the NumPy path; the tiles multiply padded zeros like the reference."""
-    kernels = _backend.numba_kernels(required=True)["conv"]
-    calls = []
-    for name in ("conv_plane_tiles", "conv_planes"):
-        kernel = getattr(kernels, name)
-        monkeypatch.setattr(kernels, name,
-                            lambda *a, k=kernel, n=name: calls.append(n) or k(*a))
+    calls = _record_conv_kernels(monkeypatch, "conv_plane_tiles", "conv_planes")
     columns = _plane_tile_columns("float32")
     rng = np.random.default_rng(3)
     x = rng.standard_normal((1, 12, columns + 4, 1)).astype(np.float32)

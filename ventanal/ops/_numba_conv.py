@@ -199,6 +199,25 @@ def conv_planes(x2, weights, out2, geo, zero, first_task, last_task):
 # Planes, stride 1: register tiles of output rows x columns
 # ---------------------------------------------------------------------------------------------
 
+def _fma_vectors(builder, scalar):
+    """For the register tiles: the vector type of whole registers of float ``scalar``, the
+    scalar's size in bytes, LLVM's fused multiply-add on it, and ``broadcast(value)``, a
+    scalar splat across a vector."""
+    size = 4 if scalar == ir.FloatType() else 8
+    lanes = vector_bytes() // size
+    vec = ir.VectorType(scalar, lanes)
+    fma = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.v{lanes}f{8 * size}")
+    undef = ir.Constant(vec, ir.Undefined)
+    splat = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
+
+    def broadcast(value):
+        return builder.shuffle_vector(
+            builder.insert_element(undef, value, ir.IntType(32)(0)), undef, splat)
+
+    return vec, size, fma, broadcast
+
+
 _PLANE_ROWS = 4   # output rows per plane tile
 # Vectors of output columns per plane tile: 4 x 4 accumulators, 4 input vectors and 4 weights
 # in AVX-512's 32 registers; 4 x 2 + 2 + 4 of AVX2's 16.
@@ -232,15 +251,8 @@ def _plane_tile(typingctx, ring, offsets, column, w, kh, kw, dw, out, o_start, o
         wp = context.make_array(tys[3])(context, builder, w_a).data
         op = context.make_array(tys[7])(context, builder, out_a).data
         i64, i32 = ir.IntType(64), ir.IntType(32)
-        scalar = rp.type.pointee
-        size = 4 if scalar == ir.FloatType() else 8
-        lanes = vector_bytes() // size
-        vec = ir.VectorType(scalar, lanes)
-        fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vec, [vec, vec, vec]),
-            f"llvm.fma.v{lanes}f{8 * size}")
-        undef = ir.Constant(vec, ir.Undefined)
-        splat = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
+        vec, size, fma, broadcast = _fma_vectors(builder, rp.type.pointee)
+        lanes = vec.count
         accs = [cgutils.alloca_once_value(builder, ir.Constant(vec, None))
                 for _ in range(T * V)]      # promoted to registers by LLVM (mem2reg)
         rows_total = builder.add(kh_, i64(T - 1))
@@ -270,8 +282,7 @@ def _plane_tile(typingctx, ring, offsets, column, w, kh, kw, dw, out, o_start, o
                             # weight (a, b) with a = r - t
                             tap = builder.add(builder.mul(builder.sub(r, i64(t)), kw_), b)
                             value = builder.load(builder.gep(wp, [tap]))
-                            wt = builder.shuffle_vector(
-                                builder.insert_element(undef, value, i32(0)), undef, splat)
+                            wt = broadcast(value)
                             for v in range(V):
                                 slot = accs[t * V + v]
                                 builder.store(builder.call(fma, [wt, xs[v], builder.load(slot)]),
@@ -569,18 +580,11 @@ def _tile_typing(vectors, x, origin, step, offsets, w, co, out, row, rows, strea
         w_ary = context.make_array(tys[4])(context, builder, wa)
         out_ary = context.make_array(tys[6])(context, builder, out_a)
         i64, i32 = ir.IntType(64), ir.IntType(32)
-        scalar = xp.type.pointee
-        size = 4 if scalar == ir.FloatType() else 8
-        lanes = vector_bytes() // size
-        vec = ir.VectorType(scalar, lanes)
-        fma = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(vec, [vec, vec, vec]),
-            f"llvm.fma.v{lanes}f{8 * size}")
+        vec, size, fma, broadcast = _fma_vectors(builder, xp.type.pointee)
+        lanes = vec.count
         n = builder.extract_value(w_ary.shape, 1)          # output channels, row length of w
         terms = builder.extract_value(w_ary.shape, 0)
         zero = ir.Constant(vec, None)
-        undef = ir.Constant(vec, ir.Undefined)
-        splat = ir.Constant(ir.VectorType(i32, lanes), [0] * lanes)
         wbase = builder.gep(w_ary.data, [co_])
         streaming = builder.icmp_unsigned("!=", stream_, ir.Constant(stream_.type, 0))
         nontemporal = builder.module.add_metadata([i32(1)])
@@ -610,8 +614,7 @@ def _tile_typing(vectors, x, origin, step, offsets, w, co, out, row, rows, strea
             updated = []
             for r in range(count):
                 value = builder.load(builder.gep(bases[r], [offset]))
-                a = builder.shuffle_vector(builder.insert_element(undef, value, i32(0)),
-                                           undef, splat)
+                a = broadcast(value)
                 updated.extend(builder.call(fma, [a, wv, accs[vectors * r + v]])
                                for v, wv in enumerate(ws))
             k_next = builder.add(k, i64(1))
