@@ -21,6 +21,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -187,10 +188,10 @@ def test_avg_pool_equals_reference(name, data):
     channels = data.draw(st.sampled_from([1, 3, 8, 17]))
     count_include_pad = data.draw(st.booleans())
     x = channels_last_input(data.draw, spatial, dtype, channels, specials=True)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):   # inf - inf: NaN, as vt.pool computes it
         want = avg_pool_reference(x, plan, count_include_pad=count_include_pad)
-    with backend(name):
-        got = _fast.avg_pool(x, plan, count_include_pad)
+        with backend(name):
+            got = _fast.avg_pool(x, plan, count_include_pad)
     assert_average_close(got, want, x, int(np.prod(plan.window_shape)))
 
 
@@ -833,6 +834,45 @@ def test_one_thread_gives_the_same_result(name):
         with environment(VENTANAL_NUM_THREADS="1"):
             one = vt.pool(x, (3, 3), "AVG", (2, 2), "SAME")
     np.testing.assert_array_equal(many, one)
+
+
+@pytest.mark.parametrize("name", BACKENDS + ["reference"])
+def test_non_finite_results_come_without_warnings_on_every_backend(name):
+    """inf - inf and 0 * inf give NaN, a float32 sum past the largest float gives inf, and no
+    backend warns (NumPy's ufuncs would): the same op is silent whichever backend runs it."""
+    import warnings
+
+    x = np.zeros((1, 8, 8, 2), np.float32)
+    x[0, 2, 2, 0], x[0, 2, 3, 0] = np.inf, -np.inf       # one 2x2 window holds both
+    x[0, 4:6, 4:6, 1] = 3e38                             # its sum overflows float32
+    w = np.zeros((2, 2, 2, 1), np.float32)               # 0 * inf in every window on an inf
+    with backend(name), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        average = vt.pool(x, (2, 2), "AVG", (2, 2))
+        product = vt.conv(x, w)
+        means = vt.global_pool(np.full((1, 2, 2, 1), 3e38, np.float32))
+    assert np.isnan(average[0, 1, 1, 0]) and average[0, 2, 2, 1] == np.inf
+    assert np.isnan(product[0, 1:3, 1:4, 0]).all() and np.isnan(product).sum() == 6
+    assert means[0, 0] == np.inf
+
+
+def test_workers_compute_under_the_callers_errstate(monkeypatch):
+    """run_tasks hands the caller's ``np.errstate`` to its worker threads (NumPy keeps one per
+    thread): under ``over="raise"`` every chunk, whichever thread takes it, sees it."""
+    monkeypatch.setattr(_backend, "num_threads", lambda: 2)
+    seen = {}
+
+    def kernel(first, last):
+        import threading
+
+        seen.setdefault(threading.get_ident(), np.geterr()["over"])
+        time.sleep(0.002)            # let the other thread take a chunk too
+
+    with np.errstate(over="raise"):
+        _fast.run_tasks(kernel, (), 16, 1 << 40)
+    assert len(seen) == 2 and set(seen.values()) == {"raise"}
+    _fast.run_tasks(kernel, (), 16, 1 << 40)
+    assert np.geterr()["over"] != "raise"
 
 
 CAN_PLACE = (_fast._sched_getcpu is not None and hasattr(os, "sched_getaffinity")

@@ -29,6 +29,16 @@ def as_array(value, name: str) -> np.ndarray:
     return array
 
 
+def quiet_floats() -> np.errstate:
+    """The floating-point state the ops compute in: IEEE results without NumPy's warnings.
+
+    ``inf - inf`` and ``0 * inf`` give NaN, a float32 sum past the largest float32 gives inf,
+    silently, as in TensorFlow and PyTorch and in ventanal's numba kernels, so that an op
+    behaves the same whichever backend (chosen by size under ``auto``) computes it.
+    """
+    return np.errstate(all="ignore")
+
+
 def spatial_rank(window_shape, x: np.ndarray, name: str) -> int:
     """Number of spatial axes: ``len(window_shape)``, or inferred from ``x`` for an int.
 

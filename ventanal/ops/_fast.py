@@ -158,7 +158,8 @@ def run_tasks(kernel, args: tuple, tasks: int, work: int, offset: int = 0) -> No
     chunks, ``_CHUNKS_PER_THREAD`` per thread, that the threads take in turn as they finish
     the last: on a shared machine one thread can lose its core for milliseconds, and with one
     fixed half each the whole op waited for it (conv 64->64: 12 ms alone, 16-24 ms in the
-    benchmark on 2 vCPUs). Every output is computed the same way whoever computes it.
+    benchmark on 2 vCPUs). Every output is computed the same way whoever computes it, under
+    the caller's ``np.errstate``.
     """
     threads = min(_backend.num_threads(), tasks, max(1, work // _MIN_WORK_PER_THREAD))
     if threads <= 1:
@@ -168,15 +169,19 @@ def run_tasks(kernel, args: tuple, tasks: int, work: int, offset: int = 0) -> No
     bounds = [offset + tasks * t // chunks for t in range(chunks + 1)]
     turns = itertools.count()   # next() on a count is atomic under the GIL
     busy = {_current_cpu()}     # CPUs that a thread of this call runs on
+    errors = np.geterr()        # the caller's floating-point state: NumPy keeps one per thread
 
-    def work_through(spread=False):
-        if spread:
-            _spread(busy)
+    def work_through():
         while (t := next(turns)) < chunks:
             kernel(*args, bounds[t], bounds[t + 1])
 
+    def worker():
+        _spread(busy)
+        with np.errstate(**errors):
+            work_through()
+
     pool = _pool(threads - 1)
-    futures = [pool.submit(work_through, True) for _ in range(1, threads)]
+    futures = [pool.submit(worker) for _ in range(1, threads)]
     try:
         work_through()
     finally:

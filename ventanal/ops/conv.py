@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import geometry
 from . import _fast
-from ._common import Layout, as_array, pad_to_plan, window_slices
+from ._common import Layout, as_array, pad_to_plan, quiet_floats, window_slices
 
 __all__ = ["conv"]
 
@@ -69,6 +69,12 @@ def conv(input, filters, strides=1, padding="VALID", dilations=1,
     --------
     ventanal.pool : the other sliding window.
     numpy.correlate : the 1-D, single-channel VALID case.
+
+    Notes
+    -----
+    Non-finite arithmetic follows IEEE without warnings, as in TensorFlow
+    and PyTorch: ``0 * inf`` and ``inf - inf`` give NaN, a sum past the
+    largest float gives inf (NumPy's own ufuncs would warn).
 
     Examples
     --------
@@ -127,9 +133,10 @@ def conv(input, filters, strides=1, padding="VALID", dilations=1,
                          channels_first=layout.channels_first)
     # The fast kernels (numba, or banded NumPy) give the reference's result within rounding;
     # None means VENTANAL_BACKEND=reference asks for the readable implementation below.
-    y = _fast.conv(x_cl, w, plan, groups)
-    if y is None:
-        y = conv_reference(x_cl, w, plan, groups)
+    with quiet_floats():
+        y = _fast.conv(x_cl, w, plan, groups)
+        if y is None:
+            y = conv_reference(x_cl, w, plan, groups)
     return layout.from_channels_last(y)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import geometry
 from . import _fast
-from ._common import Layout, as_array, pad_to_plan, spatial_rank, window_slices
+from ._common import Layout, as_array, pad_to_plan, quiet_floats, spatial_rank, window_slices
 
 __all__ = ["pool", "max_pool", "avg_pool", "global_pool"]
 
@@ -99,7 +99,10 @@ def pool(input, window_shape, pooling_type: str = "MAX", strides=None, padding="
       empty results).
     * Any padding amount is allowed (PyTorch limits it to half the window).
 
-    Float16 averages are accumulated in float32 and rounded once.
+    Float16 averages are accumulated in float32 and rounded once. Non-finite
+    arithmetic follows IEEE without warnings, as in TensorFlow and PyTorch:
+    an average over ``inf`` and ``-inf`` is NaN, a float32 sum past the
+    largest float32 is inf (NumPy's ``mean`` would warn).
 
     Examples
     --------
@@ -142,14 +145,15 @@ def pool(input, window_shape, pooling_type: str = "MAX", strides=None, padding="
     x = layout.to_channels_last(x)
     # The fast kernels (numba, or banded NumPy) give the reference's results; they return
     # None when VENTANAL_BACKEND=reference asks for the readable implementations below.
-    if kind == "MAX":
-        y = _fast.max_pool(x, plan)
-        if y is None:
-            y = max_pool_reference(x, plan)
-    else:
-        y = _fast.avg_pool(x, plan, bool(count_include_pad))
-        if y is None:
-            y = avg_pool_reference(x, plan, count_include_pad=bool(count_include_pad))
+    with quiet_floats():
+        if kind == "MAX":
+            y = _fast.max_pool(x, plan)
+            if y is None:
+                y = max_pool_reference(x, plan)
+        else:
+            y = _fast.avg_pool(x, plan, bool(count_include_pad))
+            if y is None:
+                y = avg_pool_reference(x, plan, count_include_pad=bool(count_include_pad))
     return layout.from_channels_last(y)
 
 
@@ -349,5 +353,7 @@ def global_pool(x, pooling_type: str = "AVG", keepdims: bool = False,
         raise ValueError(f"`x` must have non-empty spatial axes, got shape {array.shape}")
     if kind == "MAX":
         return array.max(axis=axes, keepdims=bool(keepdims))
-    mean = array.mean(axis=axes, keepdims=bool(keepdims), dtype=_accumulator_dtype(array.dtype))
+    with quiet_floats():
+        mean = array.mean(axis=axes, keepdims=bool(keepdims),
+                          dtype=_accumulator_dtype(array.dtype))
     return mean.astype(_output_float_dtype(array.dtype), copy=False)
