@@ -81,6 +81,26 @@ def test_argparse_errors_exit_2(tmp_path):
     assert run("nonsense", cwd=tmp_path).returncode == 2
 
 
+@pytest.mark.parametrize("command", ["extract", "animate", "kernels", "shapes"])
+def test_an_unknown_option_is_reported_with_its_commands_usage(in_tmp, capsys, command):
+    """Not the top-level usage, which does not say what the command takes."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main([command, "--bogus"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: ventanal {command} ")
+    assert err.strip().splitlines()[-1] == (f"ventanal {command}: error: unrecognized "
+                                            f"arguments: --bogus")
+    assert not list(in_tmp.iterdir())
+
+
+def test_out_has_the_short_form_o(in_tmp, capsys):
+    assert cli.main(["extract", "-o", "e.png"]) == 0
+    assert cli.main(["kernels", "edge", "-o", "k.png"]) == 0
+    assert (in_tmp / "e.png").read_bytes()[:8] == PNG
+    assert (in_tmp / "k.png").read_bytes()[:8] == PNG
+
+
 # ---------------------------------------------------------------------------
 # every subcommand, in process (faster), in English and Spanish
 # ---------------------------------------------------------------------------

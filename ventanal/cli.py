@@ -425,7 +425,7 @@ def _common(parser: argparse.ArgumentParser, out: str | None) -> None:
     parser.add_argument("--lang", choices=("en", "es"), default="en",
                         help="language of titles and labels (default: en)")
     if out is not None:
-        parser.add_argument("--out", default=out, help=f"output file (default: {out})")
+        parser.add_argument("-o", "--out", default=out, help=f"output file (default: {out})")
         parser.add_argument("--dpi", type=int, default=100,
                             help="resolution of the figure (default: 100)")
 
@@ -535,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="NAME", help=_KERNEL_HELP)
     p.add_argument("--digits", type=int, help="decimals shown in the cells")
     p.add_argument("--lang", choices=("en", "es"), default="en", help="language (default: en)")
-    p.add_argument("--out", default=None, help="output file (default: kernel.png)")
+    p.add_argument("-o", "--out", default=None, help="output file (default: kernel.png)")
     p.add_argument("--dpi", type=int, default=100, help="resolution (default: 100)")
     p.set_defaults(func=cmd_kernels)
     return parser
@@ -567,7 +567,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0].startswith("-") and
                          arguments[0] not in ("-h", "--help", "--version")):
         arguments = ["extract", *arguments]  # `ventanal [--lang es ...]`: the main job
-    args = parser.parse_args(arguments)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:   # reported by the command's own parser, whose usage lists what it takes
+        commands = next(action for action in parser._actions
+                        if isinstance(action, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except (ValueError, TypeError, OSError) as error:
