@@ -421,6 +421,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class _CommandParser(_Parser):
+    """A command's parser: it reports arguments it does not know itself, with its own usage
+    (argparse leaves them to the top-level parser, whose usage does not list them)."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        namespace, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return namespace, unknown
+
+
 def _common(parser: argparse.ArgumentParser, out: str | None) -> None:
     parser.add_argument("--lang", choices=("en", "es"), default="en",
                         help="language of titles and labels (default: en)")
@@ -437,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "visible: the lesson's figures and animations.",
                      epilog="Run `ventanal extract` for the lesson's four-panel figure.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     p = sub.add_parser("extract", help="Input / Filter / Detect / Condense figure",
                        description="Filter, detect and condense an image; write the figure and "
@@ -567,11 +578,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments or (arguments[0].startswith("-") and
                          arguments[0] not in ("-h", "--help", "--version")):
         arguments = ["extract", *arguments]  # `ventanal [--lang es ...]`: the main job
-    args, unknown = parser.parse_known_args(arguments)
-    if unknown:   # reported by the command's own parser, whose usage lists what it takes
-        commands = next(action for action in parser._actions
-                        if isinstance(action, argparse._SubParsersAction))
-        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    args = parser.parse_args(arguments)
     try:
         return args.func(args)
     except (ValueError, TypeError, OSError) as error:
