@@ -88,7 +88,7 @@ def plans(draw, max_rank=3, large=True, ceil=True, causal=False):
     ceil_mode = ceil and draw(st.booleans())
     spatial = tuple(draw(st.integers(1, e + 9)) for e in effective)
     try:
-        plan = geometry.plan(spatial, window, strides, padding, dilations, ceil_mode)
+        plan = geometry.plan(spatial, window, strides, padding, dilations, ceil_mode=ceil_mode)
     except ValueError:
         assume(False)
     return plan, spatial, dict(window_shape=window, strides=strides, padding=padding,

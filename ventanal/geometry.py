@@ -3,7 +3,7 @@
 Every sliding-window operation (pooling, convolution, layers, receptive
 fields, figures, the command line) asks this module for a *plan* and never
 re-derives output sizes or padding itself. The rules are TensorFlow's, with
-PyTorch's conventions available by argument; ``shared/semantics.md`` holds
+PyTorch's conventions available by argument; ``docs/semantics.md`` holds
 the framework evidence behind each formula.
 
 Per spatial axis, with input size ``n``, window ``k``, stride ``s``,
@@ -44,6 +44,8 @@ __all__ = [
     "normalize_tuple",
     "normalize_padding",
     "normalize_data_format",
+    "TABLE_COLUMNS",
+    "axis_row",
     "plan",
     "output_shape",
     "padding_amounts",
@@ -315,13 +317,131 @@ class AxisWindow:
         """
         return self.span - self.pad_before - self.size
 
+    @property
+    def room(self) -> int:
+        """Positions the first tap can move through: ``size + pad_before + pad_after - e``.
+
+        The output size is ``room // stride + 1`` (floor) or, with ``ceil_mode``,
+        :attr:`ceil_count` before PyTorch drops a window starting in the right padding.
+        """
+        return self.size + self.pad_before + self.pad_after - self.effective_window
+
+    @property
+    def ceil_count(self) -> int:
+        """Windows counted by rounding ``room / stride`` up (PyTorch's ``ceil_mode``).
+
+        PyTorch then drops the last of them if it would start in the right
+        padding; :attr:`output` is the count after that rule.
+
+        Examples
+        --------
+        >>> ax = plan((6,), 3, strides=2, ceil_mode=True).axes[0]
+        >>> ax.room, ax.ceil_count, ax.output     # floor would give 2
+        (3, 3, 3)
+        >>> ax = plan((5,), 2, strides=2, padding=1, ceil_mode=True).axes[0]
+        >>> ax.ceil_count, ax.output      # the fourth window would start at 5, in the padding
+        (4, 3)
+        """
+        return _ceil_windows(self.room, self.stride)
+
+    def start(self, index):
+        """Input position of the first tap of window ``index`` (an int or an array).
+
+        ``index`` may be :attr:`output` (the first window that is not taken) or
+        negative; positions outside ``[0, size)`` are padding.
+
+        Examples
+        --------
+        >>> ax = plan((7,), 3, strides=2, padding="SAME").axes[0]
+        >>> ax.start(0), ax.start(2), ax.next_start
+        (-1, 3, 7)
+        """
+        return index * self.stride - self.pad_before
+
+    def tap(self, index, tap):
+        """Input position of tap ``tap`` of window ``index`` (ints or broadcasting arrays)."""
+        return self.start(index) + tap * self.dilation
+
+    @property
+    def next_start(self) -> int:
+        """Where the first window that does not fit would start (window number ``output``)."""
+        return int(self.start(self.output))
+
+    @property
+    def drawn_cells(self) -> tuple[int, int]:
+        """First and last position a picture of this axis shows: input, padding, overhang.
+
+        From ``-pad_before`` to the last padded cell or the last cell a window
+        reads (past the padding with ``ceil_mode``), whichever is further.
+        """
+        return -self.pad_before, self.size - 1 + max(self.pad_after, self.read_after, 0)
+
+    def outputs_reading(self, tap: int, first: int = 0, stop: int | None = None) -> tuple[int, int]:
+        """Windows ``[i0, i1)`` within ``[first, stop)`` whose tap ``tap`` lies on the input.
+
+        Examples
+        --------
+        >>> ax = plan((6,), 3, padding="SAME").axes[0]    # taps start(i) - 1 + m, i = 0..5
+        >>> ax.outputs_reading(0), ax.outputs_reading(1), ax.outputs_reading(2)
+        ((1, 6), (0, 6), (0, 5))
+        """
+        stop = self.output if stop is None else stop
+        offset = self.tap(0, tap)
+        lowest = max(first, -(offset // self.stride))    # ceil(-offset / stride)
+        highest = min(stop, (self.size - 1 - offset) // self.stride + 1)
+        if self.size - 1 - offset < 0:
+            highest = lowest
+        return lowest, max(lowest, highest)
+
+    def interior(self) -> tuple[int, int]:
+        """Windows ``[i0, i1)`` whose every tap lies on the input (no padding read).
+
+        Examples
+        --------
+        >>> plan((10,), 3, strides=2, padding="SAME").axes[0].interior()
+        (0, 4)
+        >>> plan((10,), 3, padding=2).axes[0].interior()
+        (2, 10)
+        """
+        i0, _ = self.outputs_reading(0)
+        _, i1 = self.outputs_reading(self.window - 1, first=i0)
+        return i0, max(i0, i1)
+
+    def read_range(self, first: int, stop: int) -> tuple[int, int]:
+        """``(start, count)``: the positions read by windows ``first .. stop - 1``.
+
+        From the first tap of window ``first`` to the last tap of window
+        ``stop - 1``, padding included; a band of output rows reads these rows.
+
+        Examples
+        --------
+        >>> plan((9,), 3, strides=2).axes[0].read_range(1, 3)
+        (2, 5)
+        """
+        return int(self.start(first)), (stop - 1 - first) * self.stride + self.effective_window
+
+    def read_cells(self) -> tuple[int, int]:
+        """``(offset, count)`` of the input cells the windows read, in a padded buffer.
+
+        ``offset`` is where input cell 0 sits in a buffer that starts at the
+        first tap of window 0; ``count`` is how many input cells (from cell 0)
+        the windows read at all, both clamped to the span the windows cover.
+
+        Examples
+        --------
+        >>> plan((8,), 1, strides=3, padding="SAME").axes[0].read_cells()   # cell 7 unread
+        (0, 7)
+        """
+        return (min(self.pad_before, self.span),
+                max(0, min(self.size, self.span - self.pad_before)))
+
     def starts(self) -> np.ndarray:
         """Input position of the first tap of every window."""
-        return np.arange(self.output) * self.stride - self.pad_before
+        return self.start(np.arange(self.output))
 
     def taps(self) -> np.ndarray:
         """Input positions read by every window, shape ``(output, window)``."""
-        return self.starts()[:, None] + np.arange(self.window)[None, :] * self.dilation
+        return self.tap(np.arange(self.output)[:, None], np.arange(self.window)[None, :])
 
     def real_counts(self) -> np.ndarray:
         """Taps of each window that fall on the input (not on padding)."""
@@ -371,10 +491,31 @@ class WindowPlan:
     def padding(self) -> tuple[tuple[int, int], ...]:
         return tuple((a.pad_before, a.pad_after) for a in self.axes)
 
-    @property
-    def is_identity_padding(self) -> bool:
-        """True when every window lies inside the input (nothing padded is ever read)."""
-        return all(a.pad_before == 0 and a.read_after <= 0 for a in self.axes)
+    def table(self) -> np.ndarray:
+        """The plan as an ``int64`` array a compiled kernel can take, one row per axis.
+
+        Columns, in order (named by :data:`TABLE_COLUMNS`): size, window,
+        stride, dilation, pad_before, output, span, the interior windows'
+        first and stop (:meth:`AxisWindow.interior`), and the read cells'
+        offset and count (:meth:`AxisWindow.read_cells`).
+
+        Examples
+        --------
+        >>> plan((10,), 3, strides=2, padding="SAME").table().tolist()
+        [[10, 3, 2, 1, 0, 5, 11, 0, 4, 0, 10]]
+        """
+        return np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
+            len(self.axes), len(TABLE_COLUMNS))
+
+
+TABLE_COLUMNS = ("size", "window", "stride", "dilation", "pad_before", "output", "span",
+                 "interior_first", "interior_stop", "read_offset", "read_count")
+
+
+def axis_row(axis: AxisWindow) -> tuple[int, ...]:
+    """One row of :meth:`WindowPlan.table` (columns :data:`TABLE_COLUMNS`)."""
+    return (axis.size, axis.window, axis.stride, axis.dilation, axis.pad_before, axis.output,
+            axis.span) + axis.interior() + axis.read_cells()
 
 
 def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
@@ -399,7 +540,7 @@ def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
         # PyTorch: round up, but the last window must start inside the input or
         # the left padding. The size formula alone decides, so a window may
         # stick out past the padding.
-        o = -(-room // s) + 1
+        o = _ceil_windows(room, s)
         if (o - 1) * s >= n + lo:
             o -= 1
     else:
@@ -413,9 +554,14 @@ def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
     return AxisWindow(n, k, s, d, lo, hi, o)
 
 
+def _ceil_windows(room: int, stride: int) -> int:
+    """``ceil(room / stride) + 1``, in integers."""
+    return -(-room // stride) + 1
+
+
 def plan(input_shape: Sequence[int], window_shape: IntOrSequence, strides: IntOrSequence = 1,
-         padding: PaddingLike = "VALID", dilations: IntOrSequence = 1,
-         ceil_mode: bool = False, *, channels_first: bool | None = None) -> WindowPlan:
+         padding: PaddingLike = "VALID", dilations: IntOrSequence = 1, *,
+         ceil_mode: bool = False, channels_first: bool | None = None) -> WindowPlan:
     """Plan a window sliding over an input of spatial shape ``input_shape``.
 
     Parameters
@@ -478,21 +624,79 @@ def plan(input_shape: Sequence[int], window_shape: IntOrSequence, strides: IntOr
     return WindowPlan(axes)
 
 
+
+def _shape_plan(input_shape: Sequence[int], window_shape: IntOrSequence,
+                strides: IntOrSequence, padding: PaddingLike, dilations: IntOrSequence,
+                data_format: str | None, ceil_mode: bool) -> tuple[WindowPlan, tuple[int, ...],
+                                                                   bool | None]:
+    """The plan of a public shape question, and the full shape's batch/channel positions.
+
+    Without ``data_format`` the shape is spatial; with it, the shape is the whole
+    input (batch, spatial..., channels, or channels first), answered whole.
+    """
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        raise TypeError(f"`input_shape` must be a sequence of integers, "
+                        f"got {_describe(input_shape)}") from None
+    if data_format is None:
+        if not 1 <= len(shape) <= 3:
+            raise ValueError(
+                f"`input_shape` must be the spatial shape (1, 2 or 3 sizes), got {shape} "
+                f"(rank {len(shape)}); for a whole (batch, spatial..., channels) shape pass "
+                f"`data_format`, e.g. data_format='NHWC'")
+        spatial_rank = len(shape)
+        if not isinstance(window_shape, (numbers.Number, np.generic, str, bytes)):
+            try:
+                spatial_rank = len(window_shape)   # type: ignore[arg-type]
+            except TypeError:
+                pass
+        if spatial_rank != len(shape):
+            raise ValueError(
+                f"`window_shape` must have {len(shape)} entries, one per axis of `input_shape` "
+                f"{shape}, got {spatial_rank}: {tuple(window_shape)!r}; give the "  # type: ignore[arg-type]
+                f"spatial shape only, or the whole shape with `data_format`")
+        return plan(shape, window_shape, strides, padding, dilations,
+                    ceil_mode=ceil_mode), shape, None
+    n = len(shape) - 2
+    if not 1 <= n <= 3:
+        raise ValueError(f"`input_shape` with `data_format` must be a whole shape (batch, "
+                         f"1 to 3 spatial axes, channels), got {shape} (rank {len(shape)})")
+    channels_first = normalize_data_format(data_format, n)
+    spatial = shape[2:] if channels_first else shape[1:-1]
+    return plan(spatial, window_shape, strides, padding, dilations, ceil_mode=ceil_mode,
+                channels_first=channels_first), shape, channels_first
+
+
 def output_shape(input_shape: Sequence[int], window_shape: IntOrSequence,
                  strides: IntOrSequence = 1, padding: PaddingLike = "VALID",
-                 dilations: IntOrSequence = 1, ceil_mode: bool = False) -> tuple[int, ...]:
-    """Spatial output shape of a sliding window (TensorFlow's rules by default).
+                 dilations: IntOrSequence = 1, *, data_format: str | None = None,
+                 ceil_mode: bool = False) -> tuple[int, ...]:
+    """Output shape of a sliding window (TensorFlow's rules by default).
 
     Parameters
     ----------
     input_shape : sequence of int
-        Spatial sizes only, e.g. ``(397, 397)`` for one image.
-    window_shape, strides, padding, dilations, ceil_mode
+        The spatial sizes, e.g. ``(397, 397)`` for one image; or, with
+        ``data_format``, the whole input shape, e.g. ``(8, 397, 397, 3)``.
+    window_shape, strides, padding, dilations
         As in :func:`ventanal.pool`.
+    data_format : str, optional
+        ``"NWC"``, ``"NHWC"``, ``"NDHWC"``, ``"NCW"``, ``"NCHW"``, ``"NCDHW"``,
+        ``"channels_last"`` or ``"channels_first"``: ``input_shape`` is then the
+        whole shape, and so is the answer (batch and channels unchanged).
+    ceil_mode : bool, optional
+        PyTorch's rounding up (pooling).
 
     Returns
     -------
     tuple of int
+
+    Raises
+    ------
+    ValueError
+        A shape whose rank does not match the window (never a guess), or any
+        error of :func:`plan`.
 
     Examples
     --------
@@ -503,22 +707,35 @@ def output_shape(input_shape: Sequence[int], window_shape: IntOrSequence,
     >>> output_shape((397, 397), 2, strides=2, padding="VALID")
     (198, 198)
 
+    A whole batch, as Keras reports it:
+
+    >>> output_shape((8, 397, 397, 3), 2, 2, "SAME", data_format="NHWC")
+    (8, 199, 199, 3)
+
     PyTorch's ``ceil_mode`` and symmetric padding:
 
     >>> output_shape((5,), 2, strides=2, padding=1, ceil_mode=True)
     (3,)
     """
-    return plan(input_shape, window_shape, strides, padding, dilations, ceil_mode).output_shape
+    windows, shape, channels_first = _shape_plan(input_shape, window_shape, strides, padding,
+                                                 dilations, data_format, ceil_mode)
+    if channels_first is None:
+        return windows.output_shape
+    if channels_first:
+        return shape[:2] + windows.output_shape
+    return shape[:1] + windows.output_shape + shape[-1:]
 
 
 def padding_amounts(input_shape: Sequence[int], window_shape: IntOrSequence,
                     strides: IntOrSequence = 1, padding: PaddingLike = "VALID",
-                    dilations: IntOrSequence = 1,
+                    dilations: IntOrSequence = 1, *, data_format: str | None = None,
                     ceil_mode: bool = False) -> tuple[tuple[int, int], ...]:
-    """Padding ``(before, after)`` per spatial axis that the window uses.
+    """Padding ``(before, after)`` per axis that the windows use.
 
     TensorFlow's SAME puts the extra cell after (bottom/right) and never pads
-    a negative amount.
+    a negative amount. Arguments as in :func:`output_shape`; with
+    ``data_format`` the answer has one pair per axis of the whole shape
+    (``(0, 0)`` for batch and channels, TensorFlow's explicit-padding form).
 
     Examples
     --------
@@ -526,8 +743,16 @@ def padding_amounts(input_shape: Sequence[int], window_shape: IntOrSequence,
     ((0, 1), (0, 1))
     >>> padding_amounts((8,), 1, strides=3, padding="SAME")   # stride > window: clamped
     ((0, 0),)
+    >>> padding_amounts((1, 3, 5, 5), 2, 2, "SAME", data_format="NCHW")
+    ((0, 0), (0, 0), (0, 1), (0, 1))
     """
-    return plan(input_shape, window_shape, strides, padding, dilations, ceil_mode).padding
+    windows, _, channels_first = _shape_plan(input_shape, window_shape, strides, padding,
+                                             dilations, data_format, ceil_mode)
+    if channels_first is None:
+        return windows.padding
+    if channels_first:
+        return ((0, 0), (0, 0)) + windows.padding
+    return ((0, 0),) + windows.padding + ((0, 0),)
 
 
 # ---------------------------------------------------------------------------

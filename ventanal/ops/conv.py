@@ -11,16 +11,19 @@ import itertools
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import geometry
+from ..geometry import IntOrSequence, PaddingLike
 from . import _fast
 from ._common import Layout, as_array, pad_to_plan, quiet_floats, window_slices
 
 __all__ = ["conv"]
 
 
-def conv(input, filters, strides=1, padding="VALID", dilations=1,
-         data_format: str | None = None, groups: int = 1) -> np.ndarray:
+def conv(input: ArrayLike, filters: ArrayLike, strides: IntOrSequence | None = None,
+         padding: PaddingLike = "VALID", data_format: str | None = None,
+         dilations: IntOrSequence | None = None, *, groups: int = 1) -> np.ndarray:
     """Convolution as in ``tf.nn.convolution`` (cross-correlation: no flip).
 
     Parameters
@@ -33,9 +36,8 @@ def conv(input, filters, strides=1, padding="VALID", dilations=1,
     filters : array_like
         Spatial shape + (in_channels // groups, out_channels), e.g. HWIO in
         2-D (Keras's kernel layout); N = ``filters.ndim - 2``.
-    strides, dilations : int or sequence of int, optional
-        Default 1. Stride and dilation together are allowed (as
-        ``tf.nn.conv2d`` and PyTorch; ``tf.nn.convolution`` refuses them).
+    strides : int or sequence of int, optional
+        Step between windows. Default (None) 1.
     padding : str, int or sequence, optional
         ``"VALID"`` (default), ``"SAME"`` (TensorFlow's split, the extra cell
         after), ``"FULL"``, ``"CAUSAL"`` (all padding before, as Keras's
@@ -45,6 +47,10 @@ def conv(input, filters, strides=1, padding="VALID", dilations=1,
         ``"NWC"``, ``"NHWC"``, ``"NDHWC"`` (default) or ``"NCW"``,
         ``"NCHW"``, ``"NCDHW"`` (also ``"channels_last"`` /
         ``"channels_first"``).
+    dilations : int or sequence of int, optional
+        Step between the taps of one window. Default (None) 1. Stride and
+        dilation together are allowed (as ``tf.nn.conv2d`` and PyTorch;
+        ``tf.nn.convolution`` refuses them).
     groups : int, optional
         Input channels and output channels are split into ``groups``
         contiguous blocks; output block g sees only input block g.
@@ -100,6 +106,12 @@ def conv(input, filters, strides=1, padding="VALID", dilations=1,
     >>> kernel = np.ones((5, 5, 3, 8), np.float32)
     >>> vt.conv(images, kernel, strides=2, padding="SAME").shape
     (2, 16, 16, 8)
+
+    The positional order is ``tf.nn.convolution``'s (input, filters, strides,
+    padding, data_format, dilations):
+
+    >>> vt.conv(images, kernel, [2, 2], "SAME", "NHWC", [1, 1]).shape
+    (2, 16, 16, 8)
     """
     x = as_array(input, "input")
     w = as_array(filters, "filters")
@@ -129,7 +141,9 @@ def conv(input, filters, strides=1, padding="VALID", dilations=1,
     if out_channels % groups:
         raise ValueError(f"`filters` out_channels ({out_channels}) must be divisible by "
                          f"`groups` ({groups})")
-    plan = geometry.plan(layout.spatial_shape(x), w.shape[:n], strides, padding, dilations,
+    plan = geometry.plan(layout.spatial_shape(x), w.shape[:n],
+                         1 if strides is None else strides, padding,
+                         1 if dilations is None else dilations,
                          channels_first=layout.channels_first)
     # The fast kernels (numba, or banded NumPy) give the reference's result within rounding;
     # None means VENTANAL_BACKEND=reference asks for the readable implementation below.

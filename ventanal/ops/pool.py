@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import geometry
+from ..geometry import IntOrSequence, PaddingLike
 from . import _fast
 from ._common import Layout, as_array, pad_to_plan, quiet_floats, spatial_rank, window_slices
 
@@ -21,9 +23,10 @@ __all__ = ["pool", "max_pool", "avg_pool", "global_pool"]
 _POOLING_TYPES = ("MAX", "AVG")
 
 
-def pool(input, window_shape, pooling_type: str = "MAX", strides=None, padding="VALID",
-         dilations=None, data_format: str | None = None, *, ceil_mode: bool = False,
-         count_include_pad: bool = False) -> np.ndarray:
+def pool(input: ArrayLike, window_shape: IntOrSequence, pooling_type: str = "MAX",
+         strides: IntOrSequence | None = None, padding: PaddingLike = "VALID",
+         data_format: str | None = None, dilations: IntOrSequence | None = None, *,
+         ceil_mode: bool = False, count_include_pad: bool = False) -> np.ndarray:
     """Max or average pooling, with the arguments and results of ``tf.nn.pool``.
 
     Parameters
@@ -44,12 +47,12 @@ def pool(input, window_shape, pooling_type: str = "MAX", strides=None, padding="
         ``"VALID"`` (default), ``"SAME"`` (TensorFlow's split, the extra
         cell after), ``"FULL"``, an int or per-axis ints (symmetric, as
         PyTorch), or per-axis ``(before, after)`` pairs.
-    dilations : int or sequence of int, optional
-        Step between the taps of one window. Default 1.
     data_format : str, optional
         ``"NWC"``, ``"NHWC"``, ``"NDHWC"`` (channels last, the default) or
         ``"NCW"``, ``"NCHW"``, ``"NCDHW"``; ``"channels_last"`` and
         ``"channels_first"`` are accepted too.
+    dilations : int or sequence of int, optional
+        Step between the taps of one window. Default 1.
     ceil_mode : bool, optional
         PyTorch's rounding up of the output size. Default False.
     count_include_pad : bool, optional
@@ -130,6 +133,11 @@ def pool(input, window_shape, pooling_type: str = "MAX", strides=None, padding="
     >>> images = np.arange(2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3)
     >>> vt.pool(images, (2, 2), "MAX", strides=(2, 2), padding="SAME").shape
     (2, 3, 3, 3)
+
+    The positional order is ``tf.nn.pool``'s, so a TensorFlow call ports by renaming:
+
+    >>> vt.pool(images, [2, 2], "MAX", [2, 2], "SAME", "NHWC").shape
+    (2, 3, 3, 3)
     """
     x = as_array(input, "input")
     kind = _pooling_type(pooling_type)
@@ -140,7 +148,7 @@ def pool(input, window_shape, pooling_type: str = "MAX", strides=None, padding="
             raise TypeError(f"`{name}` must be True or False, got {value!r}")
     plan = geometry.plan(layout.spatial_shape(x), window_shape,
                          1 if strides is None else strides, padding,
-                         1 if dilations is None else dilations, ceil_mode,
+                         1 if dilations is None else dilations, ceil_mode=ceil_mode,
                          channels_first=layout.channels_first)
     x = layout.to_channels_last(x)
     # The fast kernels (numba, or banded NumPy) give the reference's results; they return
@@ -246,7 +254,8 @@ def _keras_data_format(data_format, n: int) -> str:
     return "channels_first" if channels_first else "channels_last"
 
 
-def max_pool(x, pool_size=2, strides=None, padding="valid",
+def max_pool(x: ArrayLike, pool_size: IntOrSequence = 2, strides: IntOrSequence | None = None,
+             padding: PaddingLike = "valid",
              data_format: str | None = "channels_last") -> np.ndarray:
     """Max pooling with Keras's defaults (``keras.layers.MaxPooling2D`` and friends).
 
@@ -285,7 +294,8 @@ def max_pool(x, pool_size=2, strides=None, padding="valid",
                 else strides, padding=padding, data_format=_keras_data_format(data_format, n))
 
 
-def avg_pool(x, pool_size=2, strides=None, padding="valid",
+def avg_pool(x: ArrayLike, pool_size: IntOrSequence = 2, strides: IntOrSequence | None = None,
+             padding: PaddingLike = "valid",
              data_format: str | None = "channels_last") -> np.ndarray:
     """Average pooling with Keras's defaults (``keras.layers.AveragePooling2D`` and friends).
 
@@ -308,7 +318,7 @@ def _window(pool_size, n: int) -> tuple[int, ...]:
     return geometry.normalize_tuple(pool_size, n, "pool_size")
 
 
-def global_pool(x, pooling_type: str = "AVG", keepdims: bool = False,
+def global_pool(x: ArrayLike, pooling_type: str = "AVG", keepdims: bool = False,
                 data_format: str | None = "channels_last") -> np.ndarray:
     """Mean or max over every spatial position, per batch entry and channel.
 

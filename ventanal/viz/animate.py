@@ -373,7 +373,7 @@ def animate(input: Any, kernel: Any = None, *, op: str = "conv", window_shape: A
         output = np.asarray(pool(x, window, kind.upper(), strides=strides, padding=padding,
                                  dilations=dilations, ceil_mode=ceil_mode), dtype=np.float64)
     plan = geometry.plan(x.shape, window, strides, padding, dilations,
-                         ceil_mode if kind != "conv" else False)
+                         ceil_mode=ceil_mode if kind != "conv" else False)
     if plan.output_shape != output.shape:  # pragma: no cover - ops and geometry agree
         raise AssertionError(f"plan {plan.output_shape} != output {output.shape}")
 

@@ -159,7 +159,7 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
     def plan(pad: Any, step: int = s, ceil: bool = False) -> geometry.AxisWindow:
         if not isinstance(pad, str):
             pad = [pad]
-        return geometry.plan((n,), k, step, pad, d, ceil).axes[0]
+        return geometry.plan((n,), k, step, pad, d, ceil_mode=ceil).axes[0]
 
     def attempt(key: str, framework: str, call: str, build, explain, is_chosen: bool) -> None:
         try:
