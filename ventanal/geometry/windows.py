@@ -1,0 +1,381 @@
+"""Plans: the geometry of a window sliding along each axis, and every answer derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arguments import (
+    IntOrSequence,
+    PaddingLike,
+    as_int,
+    describe,
+    normalize_padding,
+    normalize_tuple,
+)
+
+__all__ = ["AxisWindow", "WindowPlan", "TABLE_COLUMNS", "axis_row", "plan"]
+
+@dataclass(frozen=True)
+class AxisWindow:
+    """The geometry of a window sliding along one axis.
+
+    Attributes
+    ----------
+    size : int
+        Input size ``n`` (without padding).
+    window : int
+        Number of taps ``k``.
+    stride : int
+        Step ``s`` between consecutive windows.
+    dilation : int
+        Step ``d`` between the taps of one window.
+    pad_before, pad_after : int
+        Padding the framework adds (``lo``, ``hi``).
+    output : int
+        Number of windows ``o``.
+
+    Examples
+    --------
+    >>> ax = plan((5,), 3, strides=2, padding="SAME").axes[0]
+    >>> ax.output, ax.pad_before, ax.pad_after
+    (3, 1, 1)
+    >>> ax.taps().tolist()
+    [[-1, 0, 1], [1, 2, 3], [3, 4, 5]]
+    """
+
+    size: int
+    window: int
+    stride: int
+    dilation: int
+    pad_before: int
+    pad_after: int
+    output: int
+
+    @property
+    def effective_window(self) -> int:
+        """Span of one dilated window, ``d*(k-1) + 1``."""
+        return self.dilation * (self.window - 1) + 1
+
+    @property
+    def span(self) -> int:
+        """Input positions from the first tap of window 0 to the last tap of the last window."""
+        return max(0, (self.output - 1) * self.stride + self.effective_window)
+
+    @property
+    def read_after(self) -> int:
+        """How far the windows reach past the input's end (negative: cells never read).
+
+        Equals ``pad_after`` except with ``ceil_mode`` (the last window may
+        stick out past the padding) and when stride > window leaves the tail
+        of the input unread.
+        """
+        return self.span - self.pad_before - self.size
+
+    @property
+    def room(self) -> int:
+        """Positions the first tap can move through: ``size + pad_before + pad_after - e``.
+
+        The output size is ``room // stride + 1`` (floor) or, with ``ceil_mode``,
+        :attr:`ceil_count` before PyTorch drops a window starting in the right padding.
+        """
+        return self.size + self.pad_before + self.pad_after - self.effective_window
+
+    @property
+    def ceil_count(self) -> int:
+        """Windows counted by rounding ``room / stride`` up (PyTorch's ``ceil_mode``).
+
+        PyTorch then drops the last of them if it would start in the right
+        padding; :attr:`output` is the count after that rule.
+
+        Examples
+        --------
+        >>> ax = plan((6,), 3, strides=2, ceil_mode=True).axes[0]
+        >>> ax.room, ax.ceil_count, ax.output     # floor would give 2
+        (3, 3, 3)
+        >>> ax = plan((5,), 2, strides=2, padding=1, ceil_mode=True).axes[0]
+        >>> ax.ceil_count, ax.output      # the fourth window would start at 5, in the padding
+        (4, 3)
+        """
+        return _ceil_windows(self.room, self.stride)
+
+    def start(self, index):
+        """Input position of the first tap of window ``index`` (an int or an array).
+
+        ``index`` may be :attr:`output` (the first window that is not taken) or
+        negative; positions outside ``[0, size)`` are padding.
+
+        Examples
+        --------
+        >>> ax = plan((7,), 3, strides=2, padding="SAME").axes[0]
+        >>> ax.start(0), ax.start(2), ax.next_start
+        (-1, 3, 7)
+        """
+        return index * self.stride - self.pad_before
+
+    def tap(self, index, tap):
+        """Input position of tap ``tap`` of window ``index`` (ints or broadcasting arrays)."""
+        return self.start(index) + tap * self.dilation
+
+    @property
+    def next_start(self) -> int:
+        """Where the first window that does not fit would start (window number ``output``)."""
+        return int(self.start(self.output))
+
+    @property
+    def drawn_cells(self) -> tuple[int, int]:
+        """First and last position a picture of this axis shows: input, padding, overhang.
+
+        From ``-pad_before`` to the last padded cell or the last cell a window
+        reads (past the padding with ``ceil_mode``), whichever is further.
+        """
+        return -self.pad_before, self.size - 1 + max(self.pad_after, self.read_after, 0)
+
+    def outputs_reading(self, tap: int, first: int = 0, stop: int | None = None) -> tuple[int, int]:
+        """Windows ``[i0, i1)`` within ``[first, stop)`` whose tap ``tap`` lies on the input.
+
+        Examples
+        --------
+        >>> ax = plan((6,), 3, padding="SAME").axes[0]    # taps start(i) - 1 + m, i = 0..5
+        >>> ax.outputs_reading(0), ax.outputs_reading(1), ax.outputs_reading(2)
+        ((1, 6), (0, 6), (0, 5))
+        """
+        stop = self.output if stop is None else stop
+        offset = self.tap(0, tap)
+        lowest = max(first, -(offset // self.stride))    # ceil(-offset / stride)
+        highest = min(stop, (self.size - 1 - offset) // self.stride + 1)
+        if self.size - 1 - offset < 0:
+            highest = lowest
+        return lowest, max(lowest, highest)
+
+    def interior(self) -> tuple[int, int]:
+        """Windows ``[i0, i1)`` whose every tap lies on the input (no padding read).
+
+        Examples
+        --------
+        >>> plan((10,), 3, strides=2, padding="SAME").axes[0].interior()
+        (0, 4)
+        >>> plan((10,), 3, padding=2).axes[0].interior()
+        (2, 10)
+        """
+        i0, _ = self.outputs_reading(0)
+        _, i1 = self.outputs_reading(self.window - 1, first=i0)
+        return i0, max(i0, i1)
+
+    def read_range(self, first: int, stop: int) -> tuple[int, int]:
+        """``(start, count)``: the positions read by windows ``first .. stop - 1``.
+
+        From the first tap of window ``first`` to the last tap of window
+        ``stop - 1``, padding included; a band of output rows reads these rows.
+
+        Examples
+        --------
+        >>> plan((9,), 3, strides=2).axes[0].read_range(1, 3)
+        (2, 5)
+        """
+        return int(self.start(first)), (stop - 1 - first) * self.stride + self.effective_window
+
+    def read_cells(self) -> tuple[int, int]:
+        """``(offset, count)`` of the input cells the windows read, in a padded buffer.
+
+        ``offset`` is where input cell 0 sits in a buffer that starts at the
+        first tap of window 0; ``count`` is how many input cells (from cell 0)
+        the windows read at all, both clamped to the span the windows cover.
+
+        Examples
+        --------
+        >>> plan((8,), 1, strides=3, padding="SAME").axes[0].read_cells()   # cell 7 unread
+        (0, 7)
+        """
+        return (min(self.pad_before, self.span),
+                max(0, min(self.size, self.span - self.pad_before)))
+
+    def starts(self) -> np.ndarray:
+        """Input position of the first tap of every window."""
+        return self.start(np.arange(self.output))
+
+    def taps(self) -> np.ndarray:
+        """Input positions read by every window, shape ``(output, window)``."""
+        return self.tap(np.arange(self.output)[:, None], np.arange(self.window)[None, :])
+
+    def real_counts(self) -> np.ndarray:
+        """Taps of each window that fall on the input (not on padding)."""
+        taps = self.taps()
+        return ((taps >= 0) & (taps < self.size)).sum(axis=1)
+
+    def padded_counts(self) -> np.ndarray:
+        """Taps of each window inside the input plus its padding.
+
+        Cells that ``ceil_mode`` pushes past the right padding are excluded,
+        as in PyTorch's ``count_include_pad``.
+        """
+        taps = self.taps()
+        return ((taps >= -self.pad_before) & (taps < self.size + self.pad_after)).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """Per-axis window geometry of one sliding-window operation.
+
+    Build it with :func:`plan`. Operations read everything they need from it.
+    """
+
+    axes: tuple[AxisWindow, ...]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(a.size for a in self.axes)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(a.output for a in self.axes)
+
+    @property
+    def window_shape(self) -> tuple[int, ...]:
+        return tuple(a.window for a in self.axes)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return tuple(a.stride for a in self.axes)
+
+    @property
+    def dilations(self) -> tuple[int, ...]:
+        return tuple(a.dilation for a in self.axes)
+
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]:
+        return tuple((a.pad_before, a.pad_after) for a in self.axes)
+
+    def table(self) -> np.ndarray:
+        """The plan as an ``int64`` array a compiled kernel can take, one row per axis.
+
+        Columns, in order (named by :data:`TABLE_COLUMNS`): size, window,
+        stride, dilation, pad_before, output, span, the interior windows'
+        first and stop (:meth:`AxisWindow.interior`), and the read cells'
+        offset and count (:meth:`AxisWindow.read_cells`).
+
+        Examples
+        --------
+        >>> plan((10,), 3, strides=2, padding="SAME").table().tolist()
+        [[10, 3, 2, 1, 0, 5, 11, 0, 4, 0, 10]]
+        """
+        return np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
+            len(self.axes), len(TABLE_COLUMNS))
+
+
+TABLE_COLUMNS = ("size", "window", "stride", "dilation", "pad_before", "output", "span",
+                 "interior_first", "interior_stop", "read_offset", "read_count")
+
+
+def axis_row(axis: AxisWindow) -> tuple[int, ...]:
+    """One row of :meth:`WindowPlan.table` (columns :data:`TABLE_COLUMNS`)."""
+    return (axis.size, axis.window, axis.stride, axis.dilation, axis.pad_before, axis.output,
+            axis.span) + axis.interior() + axis.read_cells()
+
+
+def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
+                 axis: int) -> AxisWindow:
+    e = d * (k - 1) + 1
+    if padding == "SAME":
+        # TensorFlow: the size ignores the window; a negative total is clamped
+        # to 0 and an odd total puts the extra cell after.
+        o = -(-n // s)
+        total = max(0, (o - 1) * s + e - n)
+        return AxisWindow(n, k, s, d, total // 2, total - total // 2, o)
+    if padding == "VALID":
+        lo, hi = 0, 0
+    elif padding == "FULL":
+        lo, hi = e - 1, e - 1
+    elif padding == "CAUSAL":
+        lo, hi = e - 1, 0
+    else:
+        lo, hi = padding
+    room = n + lo + hi - e
+    if ceil_mode:
+        # PyTorch: round up, but the last window must start inside the input or
+        # the left padding. The size formula alone decides, so a window may
+        # stick out past the padding.
+        o = _ceil_windows(room, s)
+        if (o - 1) * s >= n + lo:
+            o -= 1
+    else:
+        o = room // s + 1
+    if o < 1:
+        dilated = f" (effective size {e} with dilation {d})" if d > 1 else ""
+        raise ValueError(
+            f"`window_shape` {k}{dilated} is larger than the padded input along spatial axis "
+            f"{axis}: input size {n} + padding ({lo}, {hi}) = {n + lo + hi}; use "
+            f"padding='SAME', a smaller window, or a larger input")
+    return AxisWindow(n, k, s, d, lo, hi, o)
+
+
+def _ceil_windows(room: int, stride: int) -> int:
+    """``ceil(room / stride) + 1``, in integers."""
+    return -(-room // stride) + 1
+
+
+def plan(input_shape: Sequence[int], window_shape: IntOrSequence, strides: IntOrSequence = 1,
+         padding: PaddingLike = "VALID", dilations: IntOrSequence = 1, *,
+         ceil_mode: bool = False, channels_first: bool | None = None) -> WindowPlan:
+    """Plan a window sliding over an input of spatial shape ``input_shape``.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        Spatial sizes only (no batch or channel axis).
+    window_shape : int or sequence of int
+        Taps per axis.
+    strides, dilations : int or sequence of int, optional
+        Step between windows and between the taps of a window.
+    padding : str, int or sequence, optional
+        Any form accepted by :func:`normalize_padding`.
+    ceil_mode : bool, optional
+        PyTorch's rounding up of the output size (pooling). It has no effect
+        with ``"SAME"``, whose size is already ``ceil(n / s)``.
+    channels_first : bool, optional
+        Layout, only needed for TensorFlow's explicit padding with batch and
+        channel pairs.
+
+    Returns
+    -------
+    WindowPlan
+
+    Raises
+    ------
+    ValueError
+        For an empty input axis, non-positive window/stride/dilation, negative
+        padding, or a window larger than the padded input.
+    TypeError
+        For non-integer sizes.
+
+    Examples
+    --------
+    >>> p = plan((5, 7), (2, 3), strides=(1, 2), padding="SAME")
+    >>> p.output_shape, p.padding
+    ((5, 4), ((0, 1), (1, 1)))
+    """
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        raise TypeError(f"`input_shape` must be a sequence of integers, "
+                        f"got {describe(input_shape)}") from None
+    n_axes = len(shape)
+    if n_axes == 0:
+        raise ValueError("`input_shape` must have at least one spatial axis, got ()")
+    shape = tuple(as_int(v, "input_shape") for v in shape)
+    if any(v < 1 for v in shape):
+        raise ValueError(f"`input_shape` must have every spatial size >= 1 (an empty input has "
+                         f"no window to slide), got {shape}")
+    window = normalize_tuple(window_shape, n_axes, "window_shape")
+    stride = normalize_tuple(strides, n_axes, "strides")
+    dilation = normalize_tuple(dilations, n_axes, "dilations")
+    pad = normalize_padding(padding, n_axes, channels_first=channels_first)
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"`ceil_mode` must be True or False, got {describe(ceil_mode)}")
+    axes = tuple(
+        _axis_window(shape[i], window[i], stride[i], dilation[i],
+                     pad if isinstance(pad, str) else pad[i], bool(ceil_mode), i)
+        for i in range(n_axes))
+    return WindowPlan(axes)
