@@ -141,3 +141,64 @@ def test_relu():
     np.testing.assert_array_equal(vt.relu([[-1, 2], [3, -4]]), [[0, 2], [3, 0]])
     assert np.isnan(vt.relu([np.nan])[0])
     assert vt.relu(np.array([-1.0], np.float16)).dtype == np.float16
+
+
+# ---------------------------------------------------------------------------------------------
+# TensorFlow's positional order (the live comparison is in test_parity_tf.py)
+# ---------------------------------------------------------------------------------------------
+
+def parameters(function):
+    import inspect
+
+    return [(p.name, p.kind.name) for p in inspect.signature(function).parameters.values()]
+
+
+def test_pool_and_conv_take_tensorflows_positional_order():
+    # tf.nn.pool(input, window_shape, pooling_type, strides, padding, data_format, dilations)
+    # tf.nn.convolution(input, filters, strides, padding, data_format, dilations)
+    positional = "POSITIONAL_OR_KEYWORD"
+    assert parameters(vt.pool) == [
+        (name, positional) for name in ("input", "window_shape", "pooling_type", "strides",
+                                        "padding", "data_format", "dilations")
+    ] + [("ceil_mode", "KEYWORD_ONLY"), ("count_include_pad", "KEYWORD_ONLY")]
+    assert parameters(vt.conv) == [
+        (name, positional) for name in ("input", "filters", "strides", "padding",
+                                        "data_format", "dilations")
+    ] + [("groups", "KEYWORD_ONLY")]
+    for function in (vt.output_shape, vt.padding_amounts):
+        assert parameters(function)[-2:] == [("data_format", "KEYWORD_ONLY"),
+                                             ("ceil_mode", "KEYWORD_ONLY")]
+
+
+def test_a_positional_data_format_is_a_layout():
+    x = np.arange(2 * 3 * 5 * 5, dtype=np.float32).reshape(2, 3, 5, 5)
+    channels_first = vt.pool(x, [2, 2], "MAX", [2, 2], "SAME", "NCHW")
+    assert channels_first.shape == (2, 3, 3, 3)
+    np.testing.assert_array_equal(
+        channels_first, np.moveaxis(vt.pool(np.moveaxis(x, 1, -1), [2, 2], "MAX", [2, 2],
+                                            "SAME", "NHWC"), -1, 1))
+    w = np.ones((2, 2, 3, 4), np.float32)
+    assert vt.conv(x, w, 1, "VALID", "NCHW", 2).shape == (2, 4, 3, 3)
+    with pytest.raises(TypeError, match="positional arguments"):
+        vt.pool(x, [2, 2], "MAX", [2, 2], "SAME", "NCHW", 1, True)   # ceil_mode by keyword
+
+
+def test_output_shape_of_a_whole_shape_needs_its_layout():
+    # Keras reports (batch, spatial..., channels); a whole shape is answered whole.
+    assert vt.output_shape((8, 397, 397, 3), 2, 2, "SAME", data_format="NHWC") == (8, 199, 199, 3)
+    assert vt.output_shape((8, 3, 397, 397), 2, 2, "VALID",
+                           data_format="channels_first") == (8, 3, 198, 198)
+    assert vt.output_shape((4, 100, 16), 3, 2, data_format="NWC") == (4, 49, 16)
+    assert vt.padding_amounts((8, 397, 397, 3), 2, 2, "SAME", data_format="NHWC") == \
+        ((0, 0), (0, 1), (0, 1), (0, 0))
+    # Never a guess: a 4-axis shape without its layout pooled the batch and channels before.
+    with pytest.raises(ValueError, match="data_format"):
+        vt.output_shape((8, 397, 397, 3), 2, 2)
+    with pytest.raises(ValueError, match="data_format"):
+        vt.padding_amounts((8, 397, 397, 3), 2, 2, "SAME")
+    with pytest.raises(ValueError, match="`window_shape` must have 2 entries"):
+        vt.output_shape((397, 397), (2, 2, 2))
+    with pytest.raises(ValueError, match="`input_shape` with `data_format`"):
+        vt.output_shape((397, 397), 2, data_format="NHWC")
+    with pytest.raises(ValueError, match="`data_format`"):
+        vt.output_shape((8, 397, 397, 3), 2, data_format="NWC")

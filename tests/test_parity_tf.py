@@ -390,3 +390,47 @@ def test_keras_global_pooling(rank, kind, keepdims, data_format, data):
     expected = np.asarray(layer(x))
     got = vt.global_pool(x, kind, keepdims=keepdims, data_format=data_format)
     assert_pool_equal(got, expected, kind, x)
+
+
+# ---------------------------------------------------------------------------------------------
+# TensorFlow's positional order: a call copied from TensorFlow means the same thing
+# ---------------------------------------------------------------------------------------------
+
+POSITIONAL_POOLS = [
+    # input shape, then tf.nn.pool's positional arguments after the input
+    ((2, 9, 7, 3), ([2, 2], "MAX", [2, 2], "SAME", "NHWC")),
+    ((2, 9, 7, 3), ([3, 2], "AVG", [2, 1], "SAME", "NHWC")),
+    ((2, 9, 7, 3), ([2, 2], "MAX", [1, 1], "VALID", "NHWC", [2, 3])),
+    ((1, 11, 2), ([3], "AVG", [1], "VALID", "NWC", [2])),
+    ((1, 11, 2), ([3], "MAX", [2], "SAME", None)),
+]
+
+
+@pytest.mark.parametrize("shape, arguments", POSITIONAL_POOLS)
+def test_pool_positional_arguments_mean_what_they_mean_in_tf_nn_pool(shape, arguments):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    expected = tf.nn.pool(x, *arguments).numpy()
+    got = vt.pool(x, *arguments)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+POSITIONAL_CONVS = [
+    # input shape, filter shape, then tf.nn.convolution's positional arguments after both
+    ((2, 9, 8, 3), (3, 3, 3, 4), ([2, 2], "SAME", "NHWC", [1, 1])),
+    ((2, 9, 8, 3), (2, 3, 3, 4), ([1, 1], "VALID", "NHWC", [2, 2])),
+    ((1, 12, 2), (3, 2, 5), ([1], "SAME", "NWC", [3])),
+    ((1, 12, 2), (3, 2, 5), ([2], "VALID")),
+]
+
+
+@pytest.mark.parametrize("shape, filter_shape, arguments", POSITIONAL_CONVS)
+def test_conv_positional_arguments_mean_what_they_mean_in_tf_nn_convolution(
+        shape, filter_shape, arguments):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(filter_shape).astype(np.float32)
+    expected = tf.nn.convolution(x, w, *arguments).numpy()
+    got = vt.conv(x, w, *arguments)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)

@@ -144,7 +144,7 @@ class AxisWindow:
         """
         stop = self.output if stop is None else stop
         offset = self.tap(0, tap)
-        lowest = max(first, -(offset // self.stride))    # ceil(-offset / stride)
+        lowest = min(stop, max(first, -(offset // self.stride)))    # ceil(-offset / stride)
         highest = min(stop, (self.size - 1 - offset) // self.stride + 1)
         if self.size - 1 - offset < 0:
             highest = lowest
@@ -178,11 +178,12 @@ class AxisWindow:
         return int(self.start(first)), (stop - 1 - first) * self.stride + self.effective_window
 
     def read_cells(self) -> tuple[int, int]:
-        """``(offset, count)`` of the input cells the windows read, in a padded buffer.
+        """``(offset, count)`` of the input cells within the windows' span, in a padded buffer.
 
         ``offset`` is where input cell 0 sits in a buffer that starts at the
-        first tap of window 0; ``count`` is how many input cells (from cell 0)
-        the windows read at all, both clamped to the span the windows cover.
+        first tap of window 0 and holds :attr:`span` cells; ``count`` is how
+        many input cells, from cell 0, lie inside that buffer (cells past it
+        are never read: stride > window leaves the input's tail unread).
 
         Examples
         --------
