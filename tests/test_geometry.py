@@ -237,7 +237,8 @@ def test_read_range_and_cells(axis, data):
 @settings(max_examples=400, deadline=None)
 @given(axis=axes())
 def test_table_rows_are_the_axis_answers(axis):
-    row = dict(zip(geometry.TABLE_COLUMNS, geometry.WindowPlan((axis,)).table()[0].tolist()))
+    row = dict(zip(geometry.TABLE_COLUMNS, geometry.WindowPlan((axis,)).table()[0].tolist(),
+                   strict=True))
     assert (row["size"], row["window"], row["stride"], row["dilation"], row["pad_before"],
             row["output"], row["span"]) == (axis.size, axis.window, axis.stride, axis.dilation,
                                             axis.pad_before, axis.output, axis.span)
