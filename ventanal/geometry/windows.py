@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 
 from .arguments import (
     IntOrSequence,
@@ -101,7 +103,12 @@ class AxisWindow:
         """
         return _ceil_windows(self.room, self.stride)
 
-    def start(self, index):
+    @overload
+    def start(self, index: int) -> int: ...
+    @overload
+    def start(self, index: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]: ...
+
+    def start(self, index: int | npt.NDArray[np.integer]) -> int | npt.NDArray[np.integer]:
         """Input position of the first tap of window ``index`` (an int or an array).
 
         ``index`` may be :attr:`output` (the first window that is not taken) or
@@ -115,7 +122,17 @@ class AxisWindow:
         """
         return index * self.stride - self.pad_before
 
-    def tap(self, index, tap):
+    @overload
+    def tap(self, index: int, tap: int) -> int: ...
+    @overload
+    def tap(self, index: int | npt.NDArray[np.integer],
+            tap: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]: ...
+    @overload
+    def tap(self, index: npt.NDArray[np.integer],
+            tap: int | npt.NDArray[np.integer]) -> npt.NDArray[np.integer]: ...
+
+    def tap(self, index: int | npt.NDArray[np.integer],
+            tap: int | npt.NDArray[np.integer]) -> int | npt.NDArray[np.integer]:
         """Input position of tap ``tap`` of window ``index`` (ints or broadcasting arrays)."""
         return self.start(index) + tap * self.dilation
 
