@@ -198,3 +198,39 @@ def test_no_sibling_imported_inside_a_function():
 def test_files_are_small(path):
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"{path.name} has {lines} lines (one idea per module)"
+
+
+def public_definitions(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return {name for name in names if not name.startswith("_")}
+
+
+def declared_all(tree: ast.Module) -> list[str] | None:
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                return list(ast.literal_eval(node.value))
+    return None
+
+
+PUBLIC_MODULES = [p for p in SOURCES if not any(part.startswith("_") and part != "__init__.py"
+                                                 for part in p.relative_to(PACKAGE).parts)]
+
+
+@pytest.mark.parametrize("path", PUBLIC_MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_all_is_complete(path):
+    tree = ast.parse(path.read_text())
+    names = declared_all(tree)
+    if path.name == "cli.py" or path.parent.name == "cli":
+        return    # the command line is run, not imported
+    assert names is not None, f"{module_name(path)} has no __all__"
+    assert len(names) == len(set(names)), f"{module_name(path)}.__all__ repeats a name"
+    missing = public_definitions(tree) - set(names)
+    assert not missing, f"{module_name(path)}.__all__ misses {sorted(missing)}"
+    module = __import__(module_name(path), fromlist=["_"])
+    absent = [name for name in names if not hasattr(module, name)]
+    assert not absent, f"{module_name(path)}.__all__ names what it does not have: {absent}"
