@@ -7,7 +7,7 @@ such as ``circle(2.5)`` says which argument was wrong and why.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,19 @@ def as_int(value: Any, name: str) -> int:
         return operator.index(value)
     except TypeError:
         raise TypeError(f"`{name}` must be an integer, got {value!r}") from None
+
+
+def choice_error(value: Any, choices: Iterable[str], name: str) -> ValueError:
+    """The error for a `value` of argument `name` that is none of `choices`; it lists them.
+
+    Examples
+    --------
+    >>> raise choice_error("lena", ("camera", "coffee"), "name")
+    Traceback (most recent call last):
+    ...
+    ValueError: `name` must be one of camera, coffee; got 'lena'
+    """
+    return ValueError(f"`{name}` must be one of {', '.join(choices)}; got {value!r}")
 
 
 def as_size(size: int | Sequence[int], name: str = "size") -> tuple[int, int]:

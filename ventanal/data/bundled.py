@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._common import choice_error
 from .loader import load_image
 
 __all__ = ["SAMPLES", "SAMPLES_DIR", "sample", "sample_names", "sample_path"]
@@ -43,6 +44,7 @@ def sample_names() -> tuple[str, ...]:
     Returns
     -------
     names : tuple of str
+        The keys of :data:`SAMPLES`, in its order.
 
     Examples
     --------
@@ -71,7 +73,8 @@ def sample_path(name: str) -> Path:
     Raises
     ------
     ValueError
-        If the name is unknown; the message lists the valid names.
+        If `name` is not a key of :data:`SAMPLES`, spelled exactly; the
+        message lists them.
 
     Examples
     --------
@@ -80,7 +83,7 @@ def sample_path(name: str) -> Path:
     'camera.jpg'
     """
     if not isinstance(name, str) or name not in SAMPLES:
-        raise ValueError(f"`name` must be one of {', '.join(SAMPLES)}; got {name!r}")
+        raise choice_error(name, SAMPLES, "name")
     return SAMPLES_DIR / SAMPLES[name][0]
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import as_size
+from ._common import as_size, choice_error
 
 __all__ = [
     "KERNELS",
@@ -224,6 +224,7 @@ def kernel_names() -> tuple[str, ...]:
     Returns
     -------
     names : tuple of str
+        The keys of :data:`KERNEL_TABLE`, in the order the course introduces them.
 
     Examples
     --------
@@ -250,8 +251,11 @@ def kernel(name: str) -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        If `name` is not a string.
     ValueError
-        If the name is unknown; the message lists the valid names.
+        If `name`, spelling forgiven, is not a key of :data:`KERNEL_TABLE`;
+        the message lists them.
 
     Examples
     --------
@@ -265,7 +269,7 @@ def kernel(name: str) -> np.ndarray:
         raise TypeError(f"`name` must be a string, got {name!r}")
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     if key not in KERNEL_TABLE:
-        raise ValueError(f"`name` must be one of {', '.join(KERNEL_TABLE)}; got {name!r}")
+        raise choice_error(name, KERNEL_TABLE, "name")
     return KERNEL_TABLE[key].values.copy()
 
 
