@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import io
 import os
 import struct
@@ -25,6 +26,24 @@ Image = pytest.importorskip("PIL.Image")
 # ---------------------------------------------------------------------------
 # import hygiene
 # ---------------------------------------------------------------------------
+
+
+# The public names of ventanal.data when it was one module; they must all stay.
+PUBLIC_NAMES_BEFORE_THE_PACKAGE = {
+    "DEFAULT_MAX_PIXELS", "KERNELS", "SAMPLES", "blur", "bottom_sobel", "box", "circle", "edge",
+    "emboss", "gaussian", "identity", "kernel", "kernel_names", "laplacian", "left_sobel",
+    "load_image", "right_sobel", "sample", "sample_names", "sample_path", "sharpen", "top_sobel",
+    "two_dots",
+}
+
+
+def test_package_reexports_every_public_name_of_its_modules():
+    modules = (vd.synthetic, vd.kernels, vd.loader, vd.bundled)
+    exported = {name: module for module in modules for name in module.__all__}
+    assert sorted(vd.__all__) == sorted(exported)
+    for name, module in exported.items():
+        assert getattr(vd, name) is getattr(module, name), name
+    assert PUBLIC_NAMES_BEFORE_THE_PACKAGE <= set(vd.__all__)
 
 
 def test_import_loads_only_numpy():
@@ -244,6 +263,50 @@ def test_registry_lists_every_kernel():
 def test_registry_is_read_only():
     with pytest.raises(TypeError):
         vd.KERNELS["mine"] = "no"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        vd.KERNEL_TABLE["mine"] = vd.KERNEL_TABLE["edge"]  # type: ignore[index]
+    with pytest.raises(ValueError, match="read-only"):
+        vd.KERNEL_TABLE["edge"].values[0, 0] = 99
+    with pytest.raises(TypeError):
+        vd.KERNEL_TABLE["edge"].description["en"] = "no"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("name", list(vd.KERNEL_TABLE))
+def test_kernel_table_and_public_functions_agree(name):
+    values = vd.KERNEL_TABLE[name].values
+    assert values.dtype == np.float32 and values.ndim == 2
+    from_function = getattr(vd, name)()  # gaussian and box with their default sizes
+    from_lookup = vd.kernel(name)
+    for k in (from_function, from_lookup):
+        assert k.dtype == np.float32
+        np.testing.assert_array_equal(k, values)
+        assert k.flags.writeable
+        assert not np.shares_memory(k, values)
+    assert getattr(vd, name).__name__ == name
+    assert vd.KERNELS[name] == vd.KERNEL_TABLE[name].description["en"]
+
+
+def test_every_kernel_function_has_a_table_row():
+    functions = {
+        name for name in vd.kernels.__all__ if inspect.isfunction(getattr(vd.kernels, name))
+    }
+    assert functions - {"kernel", "kernel_names"} == set(vd.KERNEL_TABLE)
+
+
+def test_kernel_descriptions_in_english_and_spanish():
+    for name, entry in vd.KERNEL_TABLE.items():
+        assert set(entry.description) == {"en", "es"}, name
+        for text in entry.description.values():
+            assert text and "\n" not in text and text.endswith(".")
+        assert entry.description["en"] != entry.description["es"]
+
+
+def test_fixed_kernel_docstrings_show_their_values():
+    for name in ("edge", "blur", "laplacian"):
+        doc = getattr(vd, name).__doc__
+        assert vd.KERNELS[name] in doc
+        assert f">>> vd.{name}()" in doc
+        assert repr(vd.kernel(name)) in doc
 
 
 @pytest.mark.parametrize("spelling", ["Bottom Sobel", "bottom-sobel", " BOTTOM_SOBEL "])
@@ -379,6 +442,17 @@ def test_load_rgba_composites_on_white(tmp_path):
     assert gray.shape == (2, 3)
     assert gray[0, 1] == pytest.approx(1.0)
     assert gray[0, 0] == pytest.approx(0.299, abs=1e-6)
+
+
+def test_luma_weights_are_bt601_and_used_by_the_loader(tmp_path):
+    assert vd.LUMA_WEIGHTS == (0.299, 0.587, 0.114)
+    assert sum(vd.LUMA_WEIGHTS) == pytest.approx(1.0)
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
+    path = _save(tmp_path, "luma.png", Image.fromarray(pixels))
+    rgb = vd.load_image(path, channels=3)
+    expected = rgb @ np.array(vd.LUMA_WEIGHTS, dtype=np.float32)
+    np.testing.assert_array_equal(vd.load_image(path), np.clip(expected, 0, 1))
 
 
 def test_load_la(tmp_path):
@@ -580,6 +654,13 @@ def test_path_type_checked():
 # ---------------------------------------------------------------------------
 
 SAMPLES_DIR = Path(vd.__file__).with_name("samples")
+
+
+def test_samples_dir_is_the_package_folder():
+    assert vd.SAMPLES_DIR == SAMPLES_DIR
+    assert SAMPLES_DIR.is_dir()
+    for name in vd.sample_names():
+        assert vd.sample_path(name).parent == SAMPLES_DIR
 
 
 def test_at_least_four_samples_including_a_street():

@@ -15,12 +15,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..data import LUMA_WEIGHTS
 from .i18n import text
 
 T = TypeVar("T")
-
-# ITU-R BT.601 luma, as ventanal.data.load_image and tf.image.rgb_to_grayscale.
-_LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def format_shape(shape: Sequence[int]) -> str:
@@ -132,7 +130,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     [[1.0, 1.0], [1.0, 1.0]]
     """
     if image.ndim == 3:
-        return (image @ _LUMA).astype(image.dtype, copy=False)
+        return (image @ np.array(LUMA_WEIGHTS)).astype(image.dtype, copy=False)
     return image
 
 

@@ -10,7 +10,7 @@ not photographs. Released under CC0 1.0 by the ventanal developers.
 
 Run from the repository root to regenerate the file::
 
-    python ventanal/samples/_make_street.py
+    python ventanal/data/samples/_make_street.py
 
 Pillow and NumPy are the only requirements. Importing this module does
 nothing.
