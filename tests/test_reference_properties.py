@@ -364,7 +364,7 @@ def test_integer_max_pool_keeps_dtype_and_extremes(dtype):
 
 
 def test_empty_batch_and_channels():
-    """semantics.md 7: an empty batch and zero channels are fine in TF and torch."""
+    """docs/semantics.md §7: an empty batch and zero channels are fine in TF and torch."""
     assert vt.pool(np.zeros((0, 5, 5, 2)), (2, 2), "MAX", 2).shape == (0, 2, 2, 2)
     assert vt.pool(np.zeros((1, 5, 5, 0)), (2, 2), "AVG", 2, "SAME").shape == (1, 3, 3, 0)
     assert vt.conv(np.zeros((0, 5, 5, 2)), np.zeros((2, 2, 2, 3))).shape == (0, 4, 4, 3)
