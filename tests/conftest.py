@@ -3,7 +3,7 @@
 * TensorFlow is silenced before any test module imports it, and its oneDNN kernels are turned
   on: TF's default depends on the CPU (on with AVX512-VNNI and newer, off on an AVX2-only AMD
   EPYC, say), and with them off TF has no channels-first CPU kernels and its Eigen 3-D pools
-  shift SAME windows (semantics.md 1.5). On, every machine tests against the same kernels.
+  shift SAME windows (docs/semantics.md §1.5). On, every machine tests against the same kernels.
 * Hypothesis profile ``ci`` (loaded by default; choose another with ``HYPOTHESIS_PROFILE``):
   no per-example deadline (the first call of a framework kernel can take a second), random
   (not derandomized) exploration, and the reproduction blob printed on failure. Each property

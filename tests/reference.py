@@ -1,6 +1,6 @@
 """An obviously correct, slow, pure-Python reference for N-D pooling and convolution.
 
-Written from ``/work/shared/semantics.md`` (sections 1-3 and 5), *not* from ventanal's code, so
+Written from ``docs/semantics.md`` (sections 1-3 and 5), *not* from ventanal's code, so
 that the tests compare two independent readings of the spec. Nothing here is clever: every output
 cell and every window tap is visited by an explicit Python loop, and the output sizes are computed
 from the formulas of the spec, independently of ``ventanal.geometry``.
@@ -12,11 +12,12 @@ Rules implemented, per spatial axis (``n`` input size, ``k`` window, ``s`` strid
 dilation, ``e = d*(k-1) + 1`` the effective window):
 
 * padding, normalised to ``(lo, hi)``:
-  ``"VALID"`` -> (0, 0); ``"SAME"`` -> TF's clamped rule of semantics.md 1.1 (``o = ceil(n/s)``,
-  ``total = max(0, (o-1)*s + e - n)``, ``lo = total // 2``, the extra cell after);
+  ``"VALID"`` -> (0, 0); ``"SAME"`` -> TF's clamped rule of docs/semantics.md §1.1
+  (``o = ceil(n/s)``, ``total = max(0, (o-1)*s + e - n)``, ``lo = total // 2``, the extra cell
+  after);
   ``"FULL"`` -> (e-1, e-1); ``"CAUSAL"`` -> (e-1, 0); an int ``p`` or per-axis ints -> (p, p);
   per-axis ``(lo, hi)`` pairs -> as given (with one axis, a bare ``(lo, hi)`` pair too).
-* output size (semantics.md 1.1 and 3): ``o = floor((n + lo + hi - e) / s) + 1``; with
+* output size (docs/semantics.md §1.1 and §3): ``o = floor((n + lo + hi - e) / s) + 1``; with
   ``ceil_mode`` (PyTorch) ``o = floor((n + lo + hi - e + s - 1) / s) + 1`` and then, if
   ``(o-1)*s >= n + lo``, one less. A size ``<= 0`` is a ``ValueError`` (ventanal's decision).
 * output ``j`` reads the positions ``j*s - lo + m*d`` for ``m = 0..k-1``; positions outside
@@ -24,10 +25,10 @@ dilation, ``e = d*(k-1) + 1`` the effective window):
 * MAX: padded cells are never candidates; NaN propagates; a window with no real cell (or whose
   real cells are all ``-inf``) gives ``-inf`` (the dtype's minimum for integers).
 * AVG: sum of the real cells divided by the number of real cells; with ``count_include_pad``
-  (PyTorch, semantics.md 2.1) divided by the number of taps that lie inside the *padded* input
+  (PyTorch, docs/semantics.md §2.1) divided by the number of taps that lie inside the *padded* input
   ``[-lo, n + hi)`` (taps that ``ceil_mode`` pushes past the right padding do not count).
 * conv: cross-correlation (no flip), padded cells are 0, groups split the input and output
-  channels into contiguous blocks (semantics.md 5).
+  channels into contiguous blocks (docs/semantics.md §5).
 
 Sums are accumulated in Python floats (float64) and rounded once to the input dtype.
 """
@@ -59,7 +60,7 @@ def to_tuple(value, rank, name):
 
 
 def normalize_padding(padding, input_sizes, window, strides, dilations):
-    """Return ``(lo, hi)`` per spatial axis, following semantics.md 1.1 and 3."""
+    """Return ``(lo, hi)`` per spatial axis, following docs/semantics.md §1.1 and §3."""
     rank = len(input_sizes)
     effective = [d * (k - 1) + 1 for k, d in zip(window, dilations, strict=True)]
     if isinstance(padding, str):
@@ -98,7 +99,7 @@ def normalize_padding(padding, input_sizes, window, strides, dilations):
 
 
 def output_size(n, k, s, d, lo, hi, ceil_mode=False):
-    """Output size along one axis (semantics.md 1.1 and 3); ``ValueError`` when it is <= 0."""
+    """Output size along one axis (docs/semantics.md §1.1 and §3); ``ValueError`` if <= 0."""
     e = d * (k - 1) + 1
     if ceil_mode:
         o = math.floor((n + lo + hi - e + s - 1) / s) + 1

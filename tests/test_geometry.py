@@ -151,7 +151,7 @@ def test_output_shape_and_padding_amounts_public():
 
 
 def test_receptive_field_recurrence_matches_semantics_example():
-    """semantics.md 6.1: (k,s,p,d) layers predict r=39, j=12, start=-14 (verified by autograd)."""
+    """docs/semantics.md §6.1: (k,s,p,d) layers predict r=39, j=12, start=-14 (autograd)."""
     field, n = geometry.Field(), 100
     for k, s, p, d in [(3, 1, 1, 1), (3, 2, 1, 1), (2, 2, 0, 1), (3, 1, 1, 2), (5, 3, 2, 1)]:
         (axis,) = geometry.plan((n,), k, s, p, d).axes

@@ -10,12 +10,12 @@ Configurations TF cannot run on CPU, or where ventanal's decisions differ from T
 drawn (see the comments at each strategy):
 
 * no NaN / -inf in the data: TF's CPU max pool skips NaN and seeds with the lowest finite value
-  (semantics.md 7); ventanal propagates NaN and returns -inf (decided, tested in
+  (docs/semantics.md §7); ventanal propagates NaN and returns -inf (decided, tested in
   test_semantics_vectors.py Q1/Q3);
 * no VALID output of size 0: TF returns an empty array or crashes, ventanal raises ValueError;
 * 3-D pools only in float32 (MaxPool3D rejects float64 and ints, no float16 CPU kernels,
   AvgPool3D has no float64 CPU kernel); Conv3D in float32, or float64 VALID undilated only
-  (float64 Conv3D is the Eigen kernel with the SAME shift of semantics.md 1.5, and has no
+  (float64 Conv3D is the Eigen kernel with the SAME shift of docs/semantics.md §1.5, and has no
   dilation on CPU); Conv3D has no groups on CPU;
 * channels-first only where this TF build has a CPU kernel for it, probed once per op, rank
   and dtype (:func:`tf_runs_channels_first`): the Eigen kernels are NHWC-only on CPU and the

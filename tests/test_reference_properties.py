@@ -239,7 +239,7 @@ def test_pool_matches_reference(case):
     assert_same(got, want, exact=kind == "MAX")
     expected_spatial = vt.output_shape(
         spatial_of(x_last), kwargs["window_shape"], kwargs["strides"], kwargs["padding"],
-        kwargs["dilations"], kwargs["ceil_mode"],
+        kwargs["dilations"], ceil_mode=kwargs["ceil_mode"],
     )
     got_last = got[None, ..., None] if bare else (
         np.moveaxis(got, 1, -1) if kwargs.get("data_format", "N").startswith("NC") else got
@@ -334,7 +334,8 @@ def test_strided_pool_is_subsampled_stride_one_pool(case):
     strides = vt.geometry.normalize_tuple(kwargs["strides"], x.ndim - 2, "strides")
     spatial = x.shape[1:-1]
     pads = vt.padding_amounts(spatial, kwargs["window_shape"], kwargs["strides"],
-                              kwargs["padding"], kwargs["dilations"], kwargs["ceil_mode"])
+                              kwargs["padding"], kwargs["dilations"],
+                              ceil_mode=kwargs["ceil_mode"])
     out = vt.pool(x, pooling_type="MAX", **kwargs)
     dense_kwargs = dict(kwargs, strides=1, padding=pads, ceil_mode=False)
     # pad the far side enough that every strided window start exists at stride 1
@@ -364,7 +365,7 @@ def test_integer_max_pool_keeps_dtype_and_extremes(dtype):
 
 
 def test_empty_batch_and_channels():
-    """semantics.md 7: an empty batch and zero channels are fine in TF and torch."""
+    """docs/semantics.md §7: an empty batch and zero channels are fine in TF and torch."""
     assert vt.pool(np.zeros((0, 5, 5, 2)), (2, 2), "MAX", 2).shape == (0, 2, 2, 2)
     assert vt.pool(np.zeros((1, 5, 5, 0)), (2, 2), "AVG", 2, "SAME").shape == (1, 3, 3, 0)
     assert vt.conv(np.zeros((0, 5, 5, 2)), np.zeros((2, 2, 2, 3))).shape == (0, 4, 4, 3)

@@ -1,11 +1,11 @@
-"""Every test vector of ``/work/shared/semantics.md`` section 8 (and the worked examples of
-sections 1-5), asserted against ventanal.
+"""Every test vector of ``docs/semantics.md`` section 8 (and the worked examples of
+sections 1-7), asserted against ventanal.
 
-Test ids are the ids of the spec (S1..S25 shape rows, N1..N21 on the 1-D sequence, M1..M15 on
-the 5x5 image, Q1..Q4 special values). Where the spec records a TensorFlow behaviour that the
-binding "Decisions for ventanal" override (NaN skipping, the lowest-finite seed of MAX, empty
-VALID outputs, PyTorch's padding limit), the test asserts the decided behaviour and its
-docstring says why.
+Test ids are the ids of that section (S1..S25 shape rows, N1..N21 on the 1-D sequence, M1..M15 on
+the 5x5 image, Q1..Q4 special values). Where it records a framework behaviour that the
+"Decisions for ventanal" of docs/semantics.md override (NaN skipping, the lowest-finite seed of
+MAX, empty VALID outputs, PyTorch's padding limit), the test asserts the decided behaviour and
+its docstring says why.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from reference import conv_reference, pool_reference
 
 import ventanal as vt
 
-#: the 1-D sequence of semantics.md 8.2, n = 8
+#: the 1-D sequence of docs/semantics.md §8.2, n = 8
 SEQ = [1, 9, -1, -2, 7, 3, -1, 2]
 #: the 5x5 image 1..25, row-major
 X5 = np.arange(1, 26, dtype=np.float64).reshape(5, 5)
@@ -167,7 +167,7 @@ def test_S17_valid_output_size_zero_raises():
     """S17: TF ``avg_pool1d`` of (1,2,1) with window 3, VALID, returns an empty (1,0,1).
 
     Decision: a VALID output size of 0 is a clear ValueError, never an empty array (TF's own
-    behaviour there is broken on the oneDNN build, semantics.md 7).
+    behaviour there is broken on the oneDNN build, docs/semantics.md §7).
     """
     with pytest.raises(ValueError):
         vt.pool(np.ones((1, 2, 1)), (3,), "AVG", strides=1, padding="VALID")
@@ -185,7 +185,7 @@ def test_S18_valid_output_size_negative_raises():
 
 def test_S20_global_average_pooling_keepdims():
     """S20: Keras GlobalAveragePooling2D on (2,4,5,3): (2,1,1,3) with keepdims, else (2,3);
-    read as channels-first (C=4) with keepdims, (2,4,1,1) (semantics.md 4)."""
+    read as channels-first (C=4) with keepdims, (2,4,1,1) (docs/semantics.md §4)."""
     x = np.random.default_rng(20).standard_normal((2, 4, 5, 3))
     kept = vt.global_pool(x, "AVG", keepdims=True)
     assert kept.shape == (2, 1, 1, 3)
@@ -200,10 +200,11 @@ def test_S20_global_average_pooling_keepdims():
 
 def test_S25_padding_beyond_half_window_is_allowed():
     """S25: torch ``max_pool2d(k=3, s=2, p=2)`` on (1,1,5,5) raises RuntimeError (its
-    ``p <= k // 2`` limit, semantics.md 3).
+    ``p <= k // 2`` limit, docs/semantics.md §3).
 
-    DESIGN.md puts no limit on padding and ventanal documents "any padding amount is allowed
-    (PyTorch limits it to half the window)", so vt computes the natural result instead:
+    ventanal puts no limit on padding (docs/semantics.md, decision 8; vt.pool documents "any
+    padding amount is allowed (PyTorch limits it to half the window)"), so vt computes the
+    natural result instead:
     ``o = floor((5 + 4 - 3)/2) + 1 = 4`` per axis, padded cells never candidates.
     """
     x = np.arange(25, dtype=np.float64).reshape(1, 1, 5, 5)
@@ -289,7 +290,7 @@ def test_N1_keras_default_max_pool():
 
 
 def test_N1_max_keeps_integer_dtype():
-    """Max of an integer sequence stays integer (DESIGN: dtypes preserved, max keeps ints)."""
+    """Max of an integer sequence stays integer (docs/semantics.md §7: max keeps integer dtypes)."""
     got = vt.pool(np.array(SEQ, dtype=np.int32), (2,), "MAX", strides=2, padding="SAME")
     assert got.dtype == np.int32
     assert got.tolist() == [9, -1, 7, 2]
@@ -316,7 +317,7 @@ def test_sequence_conv_rows(row):
 
 
 def test_N12_is_numpy_correlate_not_convolve():
-    """N12: cross-correlation, no kernel flip (semantics.md 5)."""
+    """N12: cross-correlation, no kernel flip (docs/semantics.md §5)."""
     got = vt.conv(np.array(SEQ, float), np.array([1.0, 2.0, 3.0]))
     check(got, np.correlate(SEQ, [1, 2, 3], "valid"))
     assert not np.allclose(got, np.convolve(SEQ, [1, 2, 3], "valid"))
@@ -333,7 +334,7 @@ def test_N13_N14_match_torch_same():
         check(vt.conv(x, w, padding=pads, dilations=d, data_format="NCW"), expected)
 
 
-# Causal Conv1D vectors of semantics.md 4 (all-ones kernel, no bias).
+# Causal Conv1D vectors of docs/semantics.md §4 (all-ones kernel, no bias).
 CAUSAL_ROWS = {
     "causal-k3": (3, 1, 1, [1, 10, 9, 6, 4, 8, 9, 4]),
     "causal-k2-d2": (2, 1, 2, [1, 9, 0, 7, 6, 1, 6, 5]),
@@ -427,8 +428,8 @@ def test_M7_keras_max_pooling_same():
 def test_M10_divisor_override_via_sum():
     """M10: torch ``avg_pool2d(k3, s2, p1, divisor_override=2)``.
 
-    ventanal's API (DESIGN.md) has no ``divisor_override``; the vector is checked through the
-    identity it encodes: every window here has 9 taps inside the padded input, so
+    ventanal's API has no ``divisor_override`` (docs/semantics.md §2.1); the vector is checked
+    through the identity it encodes: every window here has 9 taps inside the padded input, so
     sum / 2 = (average with count_include_pad) * 9 / 2.
     """
     avg = vt.pool(image(X5, "NCHW"), (3, 3), "AVG", strides=2, padding=1, data_format="NCHW",
@@ -520,8 +521,8 @@ def test_Q3_all_minus_inf_window_gives_minus_inf():
     """Q3: TF's max seeds with the lowest finite value, so ``[-inf, -inf, 1, 2]`` (float32), k2
     s2, gives ``[-3.4028235e38, 2]``.
 
-    Decision (DESIGN brief, vt.pool Notes): a MAX window whose real cells are all -inf gives
-    -inf (PyTorch's result), and the dtype is kept.
+    Decision (docs/semantics.md, decision 4; vt.pool Notes): a MAX window whose real cells are
+    all -inf gives -inf (PyTorch's result), and the dtype is kept.
     """
     for dtype in (np.float16, np.float32, np.float64):
         x = np.array([-math.inf, -math.inf, 1, 2], dtype=dtype).reshape(1, 4, 1)
@@ -542,7 +543,7 @@ def test_Q4_global_max_propagates_nan():
 
 
 # ---------------------------------------------------------------------------------------------
-# Worked examples of sections 1-5 that are not rows of section 8
+# Worked examples of sections 1-7 that are not rows of section 8
 # ---------------------------------------------------------------------------------------------
 
 
@@ -601,7 +602,7 @@ def test_sec3_stride_with_dilation_conv():
 
 def test_sec3_dilated_all_padding_max_window_is_minus_inf():
     """3: a 5x1 input, k=(1,3), s=(1,4), p=(0,1), d=(2,2), ceil_mode: every window lies in
-    padding, torch gives -inf (verified in semantics.md 3, and ventanal's decision for an
+    padding, torch gives -inf (verified, docs/semantics.md §3, and ventanal's decision for an
     all-padding MAX window). Along W: n=1, e=5, p=1, so ``o = floor((1+2-5+3)/4) + 1 = 1`` by
     torch's ceil formula, and the last-window rule ``(o-1)*s >= n + p`` does not fire. The padded
     input (3 cells) is shorter than the dilated window (5), yet torch returns a result: the
@@ -672,7 +673,7 @@ def test_sec5_strided_conv_is_subsampled_conv():
 # 6.1 Receptive fields
 # ---------------------------------------------------------------------------------------------
 
-#: (k, s, p, d) of semantics.md 6.1 (torch symmetric padding); predicted r=39, j=12, start=-14
+#: (k, s, p, d) of docs/semantics.md §6.1 (torch symmetric padding); predicted r=39, j=12, start=-14
 RF_LAYERS = [(3, 1, 1, 1), (3, 2, 1, 1), (2, 2, 0, 1), (3, 1, 1, 2), (5, 3, 2, 1)]
 
 

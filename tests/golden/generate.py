@@ -33,7 +33,7 @@ any number of cases. A case with id ``ID`` is stored under these keys:
     ``((lo, hi), ...)`` and per-axis symmetric padding as ``(p0, p1, ...)``.
 
 Every case is also checked against the pure-Python reference of ``tests/reference.py`` before it
-is written (an independent reading of ``semantics.md``); a disagreement stops the script, so a
+is written (an independent reading of ``docs/semantics.md``); a disagreement stops the script, so a
 golden file never records a framework quirk that ventanal decided not to follow (TF's Eigen 3-D
 SAME shift, TF's NaN skipping, empty VALID outputs, ...). Those cases are simply not generated.
 """
@@ -462,7 +462,8 @@ def tf_conv_cases(tf):
             w = rng.integers(-2, 3, size=w.shape).astype(dtype)
         add(x, w, strides, padding, dilations, CHANNELS_LAST[rank])
 
-    # float64 Conv3D, VALID only (TF's f64 Conv3D is the Eigen kernel with the SAME shift, §1.5).
+    # float64 Conv3D, VALID only (TF's f64 Conv3D is the Eigen kernel with the SAME shift,
+    # docs/semantics.md §1.5).
     for _ in range(6):
         window = tuple(int(v) for v in rng.integers(1, 4, size=3))
         strides = tuple(int(v) for v in rng.integers(1, 4, size=3))
