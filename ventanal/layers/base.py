@@ -169,7 +169,9 @@ class Layer:
 
     Subclasses set ``expected_rank`` (the input rank with the batch axis, or
     ``None`` for any rank of at least ``min_rank``) and implement
-    ``_output_shape``, ``call`` and, when they hold weights, ``_weight_shapes``.
+    ``_output_shape``, ``call``, :meth:`field_step` when they change receptive
+    fields and, when they hold weights, ``_weight_shapes`` and
+    ``_weight_shapes_from``.
 
     Parameters
     ----------

@@ -24,13 +24,11 @@ class BaseConv(WindowedLayer, WeightedLayer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", *,
-                 seed: int | None = None, name: str | None = None, dtype=None,
-                 input_shape=None, **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        # kwargs: seed (WeightedLayer), name, dtype, input_shape (Layer)
         super().__init__(activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, seed=seed, name=name, dtype=dtype,
-                         input_shape=input_shape, **kwargs)
+                         bias_initializer=bias_initializer, **kwargs)
         self.filters = positive_int(filters, "filters")
         self.kernel_size = geometry.normalize_tuple(kernel_size, self.rank, "kernel_size")
         self.strides = geometry.normalize_tuple(strides, self.rank, "strides")

@@ -138,13 +138,11 @@ class Dense(WeightedLayer):
     min_rank = 2
 
     def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", *,
-                 seed: int | None = None, name: str | None = None, dtype=None,
-                 input_shape=None, **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        # kwargs: seed (WeightedLayer), name, dtype, input_shape (Layer)
         super().__init__(activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, seed=seed, name=name, dtype=dtype,
-                         input_shape=input_shape, **kwargs)
+                         bias_initializer=bias_initializer, **kwargs)
         self.units = positive_int(units, "units")
 
     def _output_shape(self, shape):

@@ -356,13 +356,9 @@ def _read_legacy(store, layers: Sequence[Layer], source: str) -> list[np.ndarray
     return weights
 
 
-def _is_zip(path) -> bool:
-    return zipfile.is_zipfile(path)
-
-
 def _open_weights(path, h5py):
     """The HDF5 weights store of a file, and whether it comes from a ``.keras`` archive."""
-    if _is_zip(path):
+    if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             if "model.weights.h5" not in archive.namelist():
                 raise ValueError(f"{os.fspath(path)!r} is a zip archive without "
@@ -425,7 +421,7 @@ def read_model(source) -> KerasModel:
         path = path.decode()
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such Keras model file: {path!r}")
-    if _is_zip(path):
+    if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{path!r} is a zip archive without config.json: not a "

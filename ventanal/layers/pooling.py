@@ -184,7 +184,6 @@ class BaseGlobalPooling(SpatialLayer):
     """One mean or max per channel over all spatial positions (Keras's ``BaseGlobalPooling``)."""
 
     pooling_type = "AVG"
-    rank = 2
 
     def __init__(self, data_format=None, keepdims=False, *, name: str | None = None,
                  dtype=None, input_shape=None, **kwargs):
