@@ -8,6 +8,7 @@ as ``"GlorotUniform"``) or a callable ``f(shape, dtype) -> array``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -64,9 +65,12 @@ INITIALIZERS: dict[str, Callable] = {
     "ones": lambda shape, rng: np.ones(shape),
 }
 
-# Keras's class names (GlorotUniform) and snake-case names (glorot_uniform) both
-# reduce to the same letters.
-_BY_LETTERS = {name.replace("_", ""): name for name in INITIALIZERS}
+def _letters(name: str) -> str:
+    """Keras's class names (GlorotUniform) and snake-case names (glorot_uniform) alike."""
+    return re.sub(r"[\W_]+", "", name).lower()
+
+
+_BY_LETTERS = {_letters(name): name for name in INITIALIZERS}
 
 
 def get_initializer(value, name: str):
@@ -92,7 +96,7 @@ def get_initializer(value, name: str):
 got 'xavier'
     """
     if isinstance(value, str):
-        key = _BY_LETTERS.get(value.replace("_", "").lower())
+        key = _BY_LETTERS.get(_letters(value))
         if key is not None:
             return key
     elif callable(value):
