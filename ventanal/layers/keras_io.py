@@ -33,7 +33,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -56,9 +56,6 @@ from .pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-
-if TYPE_CHECKING:  # the model only passes through here: no import at run time
-    from .sequential import Sequential
 
 __all__ = ["KerasModel", "read_model", "read_config", "load_weights", "layer_from_config",
            "SUPPORTED_LAYERS"]
@@ -368,13 +365,20 @@ def _open_weights(path, h5py):
     return h5py.File(path, "r")
 
 
-def load_weights(model: Sequential, filepath) -> None:
+def load_weights(model, filepath) -> None:
     """Load Keras weights into a ventanal model built with the same layers.
 
     ``filepath`` is a ``.weights.h5`` (``model.save_weights``), a ``.keras``
     archive or a legacy ``.h5``. Keras 3 files are matched layer by layer in
     order (their groups are named after the layer classes, as Keras does);
     legacy files by layer name, or in order when the names differ.
+
+    Parameters
+    ----------
+    model : ventanal.Sequential
+        Only its ``layers`` and ``set_weights`` are used (this module does
+        not import :mod:`ventanal.layers.sequential`, which imports it).
+    filepath : str or path
 
     Raises
     ------
