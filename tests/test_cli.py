@@ -202,7 +202,8 @@ def test_invariance_receptive_field_and_feature_maps(in_tmp, capsys):
     assert (in_tmp / "invariance.png").exists()
     assert cli.main(["receptive-field", "conv3,conv3,conv3,pool2", "--unit", "5,5"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[-2].split() == ["pool2", "29×29", "8×8", "2", "0"]
+    assert out.splitlines()[-2].split() == ["pool2", "(MaxPooling2D)", "(29,", "29)", "8x8",
+                                            "2x2", "0,", "0"]
     assert (in_tmp / "receptive_field.png").exists()
     assert cli.main(["feature-maps", "circle", "--layers", "conv3,relu", "--layer", "relu",
                      "--out", "fm.png"]) == 0

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import ventanal as vt
-from ventanal import keras_io
+from ventanal.layers.base import format_shape
 
 h5py = pytest.importorskip("h5py")
 L = vt.layers
@@ -186,7 +186,7 @@ def test_random_stack_matches_keras(keras, tmp_path, index):
     for ours_layer, keras_layer in zip(ours.layers, model.layers, strict=True):
         keras_shape = tuple(keras_layer.compute_output_shape(current))
         assert ours_layer.compute_output_shape(current) == keras_shape
-        assert keras_io.vl._format_shape(keras_shape) in rows[ours_layer.name]
+        assert format_shape(keras_shape) in rows[ours_layer.name]
         current = keras_shape
     assert ours.count_params() == model.count_params()
 

@@ -49,7 +49,7 @@ def test_record_fields_and_table():
                            L.GlobalMaxPool1D()])
     table = vt.receptive_field(model, (20, 1))
     conv, pool, causal, pooled = table
-    assert (conv.name, conv.type, conv.output_shape) == ("conv1d", "Conv1D", (None, 20, 4))
+    assert (conv.name, conv.kind, conv.output_shape) == ("conv1d", "Conv1D", (None, 20, 4))
     assert (conv.size, conv.jump, conv.start) == ((3,), (1,), (-1,))
     # n=20, k3 s2 SAME: total (10-1)*2 + 3 - 20 = 1, so lo = 0
     assert (pool.size, pool.jump, pool.start) == ((5,), (2,), (-1,))
@@ -58,7 +58,7 @@ def test_record_fields_and_table():
     # global: one window over all 10 positions
     assert pooled.output_shape == (None, 4)
     assert (pooled.size, pooled.start) == ((11 + 9 * 2,), (-7,))
-    assert causal.covers(9) == ((11, 21),)
+    assert causal.region(9) == ((11, 21),)
     assert conv.center == (0.0,)
     assert table["max_pooling1d"] is pool
     assert table.input_shape == (None, 20, 1)
@@ -192,7 +192,7 @@ def _check(deps: np.ndarray, record, shape: tuple[int, ...], label: str):
             other = tuple(a for a in range(rank) if a != axis)
             hits = np.flatnonzero(unit_deps.any(axis=other) if other else unit_deps)
             index = unit[axis] if unit else 0
-            first, last = record.covers(tuple(unit) if unit else (0,) * rank)[axis]
+            first, last = record.region(tuple(unit) if unit else (0,) * rank)[axis]
             n = shape[axis]
             where = f"{label}, layer {record.name}, unit {unit}, axis {axis}"
             assert hits.size == 0 or (hits.min() >= first and hits.max() <= last), \

@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 
 import ventanal as vt  # noqa: E402
 from ventanal import data  # noqa: E402
+from ventanal.layers import build_model  # noqa: E402
 from ventanal.viz import (  # noqa: E402
     i18n,  # noqa: E402
     invariance_experiment,
@@ -28,7 +29,7 @@ from ventanal.viz import (  # noqa: E402
     show_receptive_field,
     show_shapes,
 )
-from ventanal.viz.tables import build_model, format_field_table  # noqa: E402
+from ventanal.viz.tables import format_field_table  # noqa: E402
 
 CIRCLE = data.circle([64, 64], val=1.0, r_shrink=3)
 SOBEL = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]
@@ -357,7 +358,8 @@ def test_field_table_text():
     table = format_field_table(receptive_fields("conv3,conv3,conv3,pool2", (32, 32)), "es")
     lines = table.splitlines()
     assert lines[0].split()[:2] == ["capa", "forma"]
-    assert lines[-1].split() == ["pool2", "13×13", "8×8", "2", "0"]
+    assert lines[2].split() == ["entrada", "(InputLayer)", "(32,", "32)", "1x1", "1x1", "0,", "0"]
+    assert lines[-1].split() == ["pool2", "(MaxPooling2D)", "(13,", "13)", "8x8", "2x2", "0,", "0"]
 
 
 def test_show_receptive_field_draws_each_layers_region():

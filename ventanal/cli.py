@@ -442,7 +442,7 @@ def _common(parser: argparse.ArgumentParser, out: str | None) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .viz.tables import LAYER_GRAMMAR
+    from .layers import LAYER_GRAMMAR
 
     parser = _Parser(prog="ventanal", description="Sliding windows of convnets, exact and "
                      "visible: the lesson's figures and animations.",

@@ -1,4 +1,4 @@
-"""Keras models and weights into ventanal, without TensorFlow.
+"""Keras models and weights into ventanal layers, without TensorFlow.
 
 Reads the files Keras writes:
 
@@ -12,6 +12,11 @@ Reads the files Keras writes:
 The configuration is JSON (read with the standard library); the weights
 are HDF5 and need ``h5py`` (``pip install ventanal[keras]``), imported only
 when a file is read. TensorFlow and Keras are never imported.
+
+:meth:`ventanal.Sequential.from_keras` and :meth:`ventanal.Sequential.load_weights`
+are the front door: this module reads a file (or a live Keras model) into
+a :class:`KerasModel` (layers, input shape and weights) and never builds a
+``Sequential`` itself.
 
 Supported layers: the classes of :mod:`ventanal.layers` (``Conv1D/2D/3D``,
 max and average pooling, global pooling, ``ReLU``, ``Activation``,
@@ -27,32 +32,52 @@ import json
 import os
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import layers as vl
+from .base import Layer, Shape, as_shape, snake_case
+from .convolutional import BaseConv, Conv1D, Conv2D, Conv3D
+from .core import Activation, Dense, Flatten, InputLayer, ReLU
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    BaseGlobalPooling,
+    BasePooling,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 
-__all__ = ["load_model", "load_weights", "model_from_config", "SUPPORTED_LAYERS"]
+__all__ = ["KerasModel", "read_model", "read_config", "load_weights", "layer_from_config",
+           "SUPPORTED_LAYERS"]
 
-SUPPORTED_LAYERS: dict[str, type[vl.Layer]] = {
+SUPPORTED_LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls for cls in (
-        vl.Conv1D, vl.Conv2D, vl.Conv3D,
-        vl.MaxPooling1D, vl.MaxPooling2D, vl.MaxPooling3D,
-        vl.AveragePooling1D, vl.AveragePooling2D, vl.AveragePooling3D,
-        vl.GlobalAveragePooling1D, vl.GlobalAveragePooling2D, vl.GlobalAveragePooling3D,
-        vl.GlobalMaxPooling1D, vl.GlobalMaxPooling2D, vl.GlobalMaxPooling3D,
-        vl.ReLU, vl.Activation, vl.Flatten, vl.Dense)
+        Conv1D, Conv2D, Conv3D,
+        MaxPooling1D, MaxPooling2D, MaxPooling3D,
+        AveragePooling1D, AveragePooling2D, AveragePooling3D,
+        GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+        GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+        ReLU, Activation, Flatten, Dense)
 }
 # Keras's aliases, as older files may spell them.
 SUPPORTED_LAYERS.update({
-    "MaxPool1D": vl.MaxPooling1D, "MaxPool2D": vl.MaxPooling2D, "MaxPool3D": vl.MaxPooling3D,
-    "AvgPool1D": vl.AveragePooling1D, "AvgPool2D": vl.AveragePooling2D,
-    "AvgPool3D": vl.AveragePooling3D, "Convolution1D": vl.Conv1D, "Convolution2D": vl.Conv2D,
-    "Convolution3D": vl.Conv3D,
-    "GlobalAvgPool1D": vl.GlobalAveragePooling1D, "GlobalAvgPool2D": vl.GlobalAveragePooling2D,
-    "GlobalAvgPool3D": vl.GlobalAveragePooling3D, "GlobalMaxPool1D": vl.GlobalMaxPooling1D,
-    "GlobalMaxPool2D": vl.GlobalMaxPooling2D, "GlobalMaxPool3D": vl.GlobalMaxPooling3D,
+    "MaxPool1D": MaxPooling1D, "MaxPool2D": MaxPooling2D, "MaxPool3D": MaxPooling3D,
+    "AvgPool1D": AveragePooling1D, "AvgPool2D": AveragePooling2D,
+    "AvgPool3D": AveragePooling3D, "Convolution1D": Conv1D, "Convolution2D": Conv2D,
+    "Convolution3D": Conv3D,
+    "GlobalAvgPool1D": GlobalAveragePooling1D, "GlobalAvgPool2D": GlobalAveragePooling2D,
+    "GlobalAvgPool3D": GlobalAveragePooling3D, "GlobalMaxPool1D": GlobalMaxPooling1D,
+    "GlobalMaxPool2D": GlobalMaxPooling2D, "GlobalMaxPool3D": GlobalMaxPooling3D,
 })
 
 # The configuration keys each layer reads; the others change training only
@@ -61,13 +86,13 @@ _CONV_KEYS = ("filters", "kernel_size", "strides", "padding", "data_format", "di
               "groups", "activation", "use_bias")
 _POOL_KEYS = ("pool_size", "strides", "padding", "data_format")
 _KEYS: dict[type, tuple[str, ...]] = {
-    vl._Conv: _CONV_KEYS,
-    vl._Pooling: _POOL_KEYS,
-    vl._GlobalPooling: ("data_format", "keepdims"),
-    vl.ReLU: ("max_value", "negative_slope", "threshold"),
-    vl.Activation: ("activation",),
-    vl.Flatten: ("data_format",),
-    vl.Dense: ("units", "activation", "use_bias"),
+    BaseConv: _CONV_KEYS,
+    BasePooling: _POOL_KEYS,
+    BaseGlobalPooling: ("data_format", "keepdims"),
+    ReLU: ("max_value", "negative_slope", "threshold"),
+    Activation: ("activation",),
+    Flatten: ("data_format",),
+    Dense: ("units", "activation", "use_bias"),
 }
 # Options that change the computation and that ventanal does not implement:
 # allowed only with these values.
@@ -89,7 +114,7 @@ def _describe(entry: dict) -> str:
     return f"layer {name!r} ({entry.get('class_name', '?')})"
 
 
-def _activation(value, entry: dict):
+def _activation(value):
     # A serialised function looks like {"class_name": "function", "config": "relu"}.
     if isinstance(value, dict):
         value = value.get("config")
@@ -98,7 +123,7 @@ def _activation(value, entry: dict):
     return value
 
 
-def layer_from_config(entry: dict) -> vl.Layer:
+def layer_from_config(entry: dict) -> Layer:
     """One ventanal layer from one entry of a Keras model's ``layers`` list.
 
     Raises
@@ -120,7 +145,7 @@ def layer_from_config(entry: dict) -> vl.Layer:
         shape = config.get("batch_shape", config.get("batch_input_shape"))
         if shape is None:
             raise ValueError(f"{_describe(entry)} has no batch_shape")
-        return vl.InputLayer(batch_shape=shape, name=config.get("name"))
+        return InputLayer(batch_shape=shape, name=config.get("name"))
     registered = entry.get("registered_name")
     cls = SUPPORTED_LAYERS.get(class_name)
     if cls is None or (registered not in (None, class_name) and
@@ -138,14 +163,14 @@ def layer_from_config(entry: dict) -> vl.Layer:
         if isinstance(kwargs.get(key), list):
             kwargs[key] = tuple(kwargs[key])
     if "activation" in kwargs:
-        kwargs["activation"] = _activation(kwargs["activation"], entry)
+        kwargs["activation"] = _activation(kwargs["activation"])
     input_shape = config.get("batch_input_shape")
     try:
         layer = cls(**kwargs, name=config.get("name"), dtype=config.get("dtype"))
     except (ValueError, TypeError) as error:
         raise ValueError(f"{_describe(entry)}: {error}") from None
     if input_shape is not None:  # Keras 2 files put the input shape on the first layer
-        layer.input_shape_arg = vl._shape(input_shape)
+        layer.input_shape_arg = as_shape(input_shape)
     return layer
 
 
@@ -193,11 +218,52 @@ def _chain(config: dict, kind: str) -> list[dict]:
     return entries
 
 
-def model_from_config(model_config: dict) -> tuple[vl.Sequential, list[dict]]:
-    """A ventanal Sequential (without weights) from a Keras model configuration.
+@dataclass
+class KerasModel:
+    """A Keras model read as ventanal layers.
+
+    ``Sequential(layers, name=name)``, built for ``input_shape`` when no
+    layer fixes it, then given ``weights``, is the model
+    (:meth:`ventanal.Sequential.from_keras` does exactly that).
+
+    Attributes
+    ----------
+    name : str or None
+        The model's name.
+    layers : list of Layer
+        In order, an :class:`~ventanal.layers.InputLayer` first when the
+        model has one.
+    input_shape : tuple or None
+        The shape the model was built with (batch axis first), if known.
+    weights : list of numpy.ndarray
+        Every layer's weights, in Keras's order (empty for a configuration).
+    """
+
+    name: str | None
+    layers: list[Layer]
+    input_shape: Shape | None
+    weights: list[np.ndarray]
+
+
+def _computing(layers: Sequence[Layer]) -> list[Layer]:
+    """The layers a Sequential keeps (an InputLayer only sets its input shape)."""
+    return [layer for layer in layers if not isinstance(layer, InputLayer)]
+
+
+def read_config(model_config: dict) -> tuple[KerasModel, list[dict]]:
+    """The layers of a Keras model configuration (no weights), and its layer entries.
 
     ``model_config`` is Keras's ``{"class_name": ..., "config": {...}}``.
-    Returns the model and the layer entries in order (InputLayer included).
+    Returns the model, without weights, and the layer entries in order
+    (InputLayer included).
+
+    Examples
+    --------
+    >>> model, entries = read_config({"class_name": "Sequential", "config": {
+    ...     "name": "tiny", "layers": [{"class_name": "ReLU", "config": {"name": "r"}}],
+    ...     "build_input_shape": [None, 4]}})
+    >>> model.name, [layer.name for layer in model.layers], model.input_shape
+    ('tiny', ['r'], [None, 4])
     """
     kind = model_config.get("class_name")
     config = model_config.get("config") or {}
@@ -205,17 +271,12 @@ def model_from_config(model_config: dict) -> tuple[vl.Sequential, list[dict]]:
         raise ValueError(f"only Sequential models and functional chains can be loaded, "
                          f"got a {kind!r} model")
     entries = _chain(config, kind)
-    model = vl.Sequential(name=config.get("name"))
-    for entry in entries:
-        model.add(layer_from_config(entry))
-    if not model.built:
-        shape = (config.get("build_input_shape") or
-                 (model_config.get("build_config") or {}).get("input_shape"))
-        if shape is None and entries:
-            shape = (entries[0].get("build_config") or {}).get("input_shape")
-        if shape is not None:
-            model.build(shape)
-    return model, entries
+    layers = [layer_from_config(entry) for entry in entries]
+    shape = (config.get("build_input_shape") or
+             (model_config.get("build_config") or {}).get("input_shape"))
+    if shape is None and entries:
+        shape = (entries[0].get("build_config") or {}).get("input_shape")
+    return KerasModel(config.get("name"), layers, shape, []), entries
 
 
 # ---------------------------------------------------------------------------
@@ -227,7 +288,7 @@ def _keras3_keys(class_names: Sequence[str]) -> list[str]:
     used: dict[str, int] = {}
     keys = []
     for class_name in class_names:
-        base = vl._snake_case(class_name)
+        base = snake_case(class_name)
         if base in used:
             used[base] += 1
             keys.append(f"{base}_{used[base]}")
@@ -237,16 +298,17 @@ def _keras3_keys(class_names: Sequence[str]) -> list[str]:
     return keys
 
 
-def _read_keras3(store, model: vl.Sequential, class_names: Sequence[str],
+def _read_keras3(store, layers: Sequence[Layer], class_names: Sequence[str],
                  source: str) -> list[np.ndarray]:
     """Flat weight list from a Keras 3 weights file (``layers/<key>/vars/<i>``)."""
     if "layers" not in store:
         raise ValueError(f"{source} has no 'layers' group: not a Keras 3 weights file")
     group = store["layers"]
     keys = _keras3_keys(class_names)
-    offset = len(class_names) - len(model.layers)  # an InputLayer at the front
+    layers = _computing(layers)
+    offset = len(class_names) - len(layers)  # an InputLayer at the front
     weights: list[np.ndarray] = []
-    for layer, key in zip(model.layers, keys[offset:], strict=True):
+    for layer, key in zip(layers, keys[offset:], strict=True):
         count = len(layer.weight_names)
         if not count:
             continue
@@ -263,13 +325,13 @@ def _read_keras3(store, model: vl.Sequential, class_names: Sequence[str],
     return weights
 
 
-def _read_legacy(store, model: vl.Sequential, source: str) -> list[np.ndarray]:
+def _read_legacy(store, layers: Sequence[Layer], source: str) -> list[np.ndarray]:
     """Flat weight list from a legacy HDF5 file (layer groups with ``weight_names``)."""
     group = store["model_weights"] if "model_weights" in store else store
     if "layer_names" not in group.attrs:
         raise ValueError(f"{source} has no 'layer_names': not a Keras weights file")
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs["layer_names"]]
-    weighted = [layer for layer in model.layers if layer.weight_names]
+    weighted = [layer for layer in layers if layer.weight_names]
     by_name = all(layer.name in names for layer in weighted)
     if not by_name:  # match layers with weights by order instead
         with_weights = [n for n in names if len(group[n].attrs.get("weight_names", [])) > 0]
@@ -291,13 +353,9 @@ def _read_legacy(store, model: vl.Sequential, source: str) -> list[np.ndarray]:
     return weights
 
 
-def _is_zip(path) -> bool:
-    return zipfile.is_zipfile(path)
-
-
 def _open_weights(path, h5py):
     """The HDF5 weights store of a file, and whether it comes from a ``.keras`` archive."""
-    if _is_zip(path):
+    if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             if "model.weights.h5" not in archive.namelist():
                 raise ValueError(f"{os.fspath(path)!r} is a zip archive without "
@@ -307,13 +365,20 @@ def _open_weights(path, h5py):
     return h5py.File(path, "r")
 
 
-def load_weights(model: vl.Sequential, filepath) -> None:
+def load_weights(model, filepath) -> None:
     """Load Keras weights into a ventanal model built with the same layers.
 
     ``filepath`` is a ``.weights.h5`` (``model.save_weights``), a ``.keras``
     archive or a legacy ``.h5``. Keras 3 files are matched layer by layer in
     order (their groups are named after the layer classes, as Keras does);
     legacy files by layer name, or in order when the names differ.
+
+    Parameters
+    ----------
+    model : ventanal.Sequential
+        Only its ``layers`` and ``set_weights`` are used (this module does
+        not import :mod:`ventanal.layers.sequential`, which imports it).
+    filepath : str or path
 
     Raises
     ------
@@ -326,30 +391,29 @@ def load_weights(model: vl.Sequential, filepath) -> None:
     source = repr(os.fspath(filepath))
     with _open_weights(filepath, h5py) as store:
         if "layers" in store:
-            weights = _read_keras3(store, model, [type(layer).__name__ for layer in model.layers],
-                                   source)
+            weights = _read_keras3(store, model.layers,
+                                   [type(layer).__name__ for layer in model.layers], source)
         else:
-            weights = _read_legacy(store, model, source)
+            weights = _read_legacy(store, model.layers, source)
     model.set_weights(weights)
 
 
-def _from_keras_object(keras_model) -> vl.Sequential:
+def _from_keras_object(keras_model) -> KerasModel:
     kind = type(keras_model).__name__
     config = {"class_name": "Sequential" if kind == "Sequential" else "Functional",
               "config": keras_model.get_config()}
-    model, _ = model_from_config(config)
-    if not model.built:
-        shape = getattr(keras_model, "input_shape", None)
-        if shape is not None:
-            model.build(shape)
-    model.set_weights([np.asarray(w) for w in keras_model.get_weights()])
+    model, _ = read_config(config)
+    if model.input_shape is None:
+        model.input_shape = getattr(keras_model, "input_shape", None)
+    model.weights = [np.asarray(w) for w in keras_model.get_weights()]
     return model
 
 
-def load_model(source) -> vl.Sequential:
-    """A ventanal model from a Keras ``.keras`` or legacy ``.h5`` file, or a live Keras model.
+def read_model(source) -> KerasModel:
+    """The layers, input shape and weights of a Keras ``.keras`` or legacy ``.h5`` file, or of
+    a live Keras model.
 
-    See :meth:`ventanal.Sequential.from_keras`.
+    See :meth:`ventanal.Sequential.from_keras`, which builds the model.
     """
     if not isinstance(source, (str, bytes, os.PathLike)):
         if hasattr(source, "get_config") and hasattr(source, "get_weights"):
@@ -361,20 +425,19 @@ def load_model(source) -> vl.Sequential:
         path = path.decode()
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such Keras model file: {path!r}")
-    if _is_zip(path):
+    if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{path!r} is a zip archive without config.json: not a "
                                  f".keras file")
             model_config = json.loads(archive.read("config.json"))
-        model, entries = model_from_config(model_config)
+        model, entries = read_config(model_config)
         class_names = [entry.get("class_name") for entry in entries]
         if model_config.get("class_name") == "Sequential":
             class_names = [c for c in class_names if c != "InputLayer"]
         h5py = _h5py()
         with _open_weights(path, h5py) as store:
-            weights = _read_keras3(store, model, class_names, repr(path))
-        model.set_weights(weights)
+            model.weights = _read_keras3(store, model.layers, class_names, repr(path))
         return model
     h5py = _h5py()
     with h5py.File(path, "r") as store:
@@ -383,8 +446,6 @@ def load_model(source) -> vl.Sequential:
                              f"build the model with vt.layers and call "
                              f"model.load_weights({path!r})")
         raw = store.attrs["model_config"]
-        model_config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-        model, _ = model_from_config(model_config)
-        weights = _read_legacy(store, model, repr(path))
-    model.set_weights(weights)
+        model, _ = read_config(json.loads(raw.decode() if isinstance(raw, bytes) else raw))
+        model.weights = _read_legacy(store, model.layers, repr(path))
     return model
