@@ -20,7 +20,7 @@ def seq(values=SERIES):
 
 
 # ---------------------------------------------------------------------------
-# Keras 3 defaults (semantics.md section 4)
+# Keras 3 defaults (docs/semantics.md §4)
 # ---------------------------------------------------------------------------
 
 def test_pooling_defaults():
@@ -65,7 +65,7 @@ def test_layer_names_are_keras_snake_case():
 
 
 # ---------------------------------------------------------------------------
-# numbers (semantics.md sections 4 and 8)
+# numbers (docs/semantics.md §4 and §8)
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs,expected", [

@@ -1,4 +1,4 @@
-"""vt.receptive_field: the recurrences of semantics.md section 6.1, checked by impulses.
+"""vt.receptive_field: the recurrences of docs/semantics.md §6.1, checked by impulses.
 
 Two independent oracles trace which input pixels a unit depends on:
 
