@@ -1,26 +1,25 @@
-"""Helpers shared by the figures, the animations and the command line.
+"""Helpers shared by the figures, the animations and the command line: labels and inputs.
 
-Nothing here imports matplotlib or Pillow at module level.
+Numbers and shapes as the figures write them (``62×62``, ``0.25``), the
+captions of an operation, and the checks that turn an array-like into an
+image or a kernel. Nothing here imports matplotlib or Pillow.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .i18n import text
 
-T = TypeVar("T")
+__all__ = ["LUMA", "format_shape", "format_tuple", "format_value", "padding_label", "op_label",
+           "as_image", "to_gray", "as_kernel"]
 
-# ITU-R BT.601 luma, as ventanal.data.load_image and tf.image.rgb_to_grayscale.
-_LUMA = np.array([0.299, 0.587, 0.114])
+#: RGB to gray weights: ITU-R BT.601 luma, as ventanal.data.load_image and
+#: tf.image.rgb_to_grayscale, so a figure shows the gray the ops compute on.
+LUMA = np.array([0.299, 0.587, 0.114])
 
 
 def format_shape(shape: Sequence[int]) -> str:
@@ -132,7 +131,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     [[1.0, 1.0], [1.0, 1.0]]
     """
     if image.ndim == 3:
-        return (image @ _LUMA).astype(image.dtype, copy=False)
+        return (image @ LUMA).astype(image.dtype, copy=False)
     return image
 
 
@@ -152,94 +151,3 @@ def as_kernel(kernel: Any, name: str = "kernel") -> np.ndarray:
     if array.size == 0:
         raise ValueError(f"`{name}` must not be empty, got shape {array.shape}")
     return array
-
-
-# ---------------------------------------------------------------------------
-# files
-# ---------------------------------------------------------------------------
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
-    """Write a file through a temporary sibling and ``os.replace``: never half-written.
-
-    ``write`` receives the temporary path (same directory, same suffix) and
-    must create the file there. On any error the temporary file is removed
-    and the target is left untouched.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     target = pathlib.Path(folder) / "hello.txt"
-    ...     atomic_write(target, lambda p: p.write_text("hola")).read_text()
-    'hola'
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot write '{target}': directory '{directory}' does not exist")
-    if target.is_dir():
-        raise IsADirectoryError(f"cannot write '{target}': it is a directory")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
-                                     dir=directory)
-    os.close(fd)
-    tmp = Path(temporary)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return target
-
-
-def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int | None = None) -> Path:
-    """Save a matplotlib figure atomically; the format comes from the file's suffix."""
-    target = Path(path)
-    suffix = target.suffix.lower().lstrip(".") or "png"
-    return atomic_write(target, lambda tmp: fig.savefig(tmp, format=suffix, dpi=dpi))
-
-
-# ---------------------------------------------------------------------------
-# progress
-# ---------------------------------------------------------------------------
-
-def progress(items: Iterable[T], total: int | None = None, label: str = "",
-             enabled: bool | None = None) -> Iterator[T]:
-    """Iterate with a progress bar on stderr: tqdm if installed, else a one-line counter.
-
-    ``enabled=None`` shows the bar only when stderr is a terminal.
-    """
-    if enabled is None:
-        enabled = bool(getattr(sys.stderr, "isatty", lambda: False)())
-    if not enabled:
-        yield from items
-        return
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        tqdm = None
-    if tqdm is not None:
-        yield from tqdm(items, total=total, desc=label, leave=False)
-        return
-    if total is None and hasattr(items, "__len__"):
-        total = len(items)  # type: ignore[arg-type]
-    count = 0
-    width = 30
-    try:
-        for count, item in enumerate(items, 1):
-            yield item
-            if total:
-                done = int(width * count / total)
-                bar = "#" * done + "." * (width - done)
-                sys.stderr.write(f"\r{label} [{bar}] {count}/{total}")
-            else:
-                sys.stderr.write(f"\r{label} {count}")
-            sys.stderr.flush()
-    finally:
-        if count:
-            sys.stderr.write("\r" + " " * (len(label) + width + 24) + "\r")
-            sys.stderr.flush()
