@@ -77,7 +77,13 @@ def format_value(value: float, digits: int | None = None) -> str:
 
 
 def padding_label(padding: Any, lang: str) -> str:
-    """Caption for a padding argument: ``padding 'same'`` or ``padding ((0, 1),)``."""
+    """Caption for a padding argument: ``padding 'same'`` or ``padding ((0, 1),)``.
+
+    Examples
+    --------
+    >>> padding_label("SAME", "es"), padding_label(((0, 1),), "en")
+    ("relleno 'same'", 'padding ((0, 1),)')
+    """
     if isinstance(padding, str):
         key = f"padding.{padding.lower()}"
         if key in _PADDING_KEYS:
@@ -90,7 +96,15 @@ _PADDING_KEYS = {"padding.valid", "padding.same", "padding.full", "padding.causa
 
 def op_label(kind: str, window: Sequence[int], strides: Sequence[int], padding: Any,
              lang: str, dilations: Sequence[int] | None = None) -> str:
-    """``"max pooling 2×2, stride 2, padding 'same'"`` in ``lang``."""
+    """``"max pooling 2×2, stride 2, padding 'same'"`` in ``lang``.
+
+    Examples
+    --------
+    >>> op_label("max", (2, 2), (2, 2), "same", "en")
+    "max pooling 2×2, stride 2, padding 'same'"
+    >>> op_label("conv", (3,), (1,), "valid", "es", dilations=(2,))
+    "convolución 3, paso 1, dilatación 2, relleno 'valid'"
+    """
     dilated = dilations is not None and any(d != 1 for d in dilations)
     key = f"op.{kind}_dilated" if dilated else f"op.{kind}"
     return text(key, lang, window=format_shape(window), stride=format_tuple(strides),
@@ -98,7 +112,19 @@ def op_label(kind: str, window: Sequence[int], strides: Sequence[int], padding: 
 
 
 def as_image(image: Any, name: str = "image") -> np.ndarray:
-    """A 2-D float array (grayscale) or ``(H, W, 3)`` RGB from any array-like."""
+    """A 2-D float array (grayscale) or ``(H, W, 3)`` RGB from any array-like.
+
+    ``uint8`` is scaled to [0, 1]; one channel is dropped, an alpha channel ignored.
+
+    Examples
+    --------
+    >>> as_image(np.full((2, 2, 1), 255, dtype=np.uint8)).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    >>> as_image(np.zeros(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: `image` must be an image of shape (H, W), (H, W, 1) or (H, W, 3), got shape (3,)
+    """
     try:
         array = np.asarray(image)
     except Exception as error:
@@ -135,8 +161,14 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def as_kernel(kernel: Any, name: str = "kernel") -> np.ndarray:
-    """A kernel array from an array-like or a registry name (``"bottom_sobel"``)."""
+def as_kernel(kernel: Any) -> np.ndarray:
+    """A kernel array from an array-like or a registry name (``"bottom_sobel"``).
+
+    Examples
+    --------
+    >>> as_kernel("edge").shape, as_kernel([1, 2, 1]).tolist()
+    ((3, 3), [1, 2, 1])
+    """
     if isinstance(kernel, str):
         from .. import data
 
@@ -144,10 +176,10 @@ def as_kernel(kernel: Any, name: str = "kernel") -> np.ndarray:
     try:
         array = np.asarray(kernel)
     except Exception as error:
-        raise TypeError(f"`{name}` must be array-like or a kernel name, got "
+        raise TypeError(f"`kernel` must be array-like or a kernel name, got "
                         f"{type(kernel).__name__}: {error}") from None
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must hold real numbers, got dtype {array.dtype}")
+        raise TypeError(f"`kernel` must hold real numbers, got dtype {array.dtype}")
     if array.size == 0:
-        raise ValueError(f"`{name}` must not be empty, got shape {array.shape}")
+        raise ValueError(f"`kernel` must not be empty, got shape {array.shape}")
     return array

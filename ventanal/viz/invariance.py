@@ -33,6 +33,8 @@ POOLING_COLOURS = ("#fdae6b", "#e6550d", "#a63603", "#7f2704", "#4d1802")
 REFERENCE_COLOUR = "#888888"
 #: Lines between pixels are drawn only on images this small (beyond, they hide the pixels).
 PIXEL_GRID_MAX = 32
+#: Dark grey lines: visible on the bright pixels and on the dark ones of ``magma``.
+PIXEL_GRID_COLOUR = "#444444"
 
 @dataclass(frozen=True)
 class InvarianceResult:
@@ -126,14 +128,14 @@ def invariance_experiment(image: Any, kernel: Any = None, max_shift: int = 8,
 # show_invariance
 # ---------------------------------------------------------------------------
 
-def _pixel_grid(ax: Axes, shape: Sequence[int], colour: str = "#444444") -> None:
+def _pixel_grid(ax: Axes, shape: Sequence[int]) -> None:
     """Thin lines between the pixels of a small image, so they can be counted."""
     rows, cols = shape[:2]
     if max(rows, cols) > PIXEL_GRID_MAX:
         return
     ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color=colour, linewidth=0.5)
+    ax.grid(which="minor", color=PIXEL_GRID_COLOUR, linewidth=0.5)
     ax.tick_params(which="both", length=0)
 
 

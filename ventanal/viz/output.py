@@ -64,7 +64,17 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
 
 def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int | None = None) -> Path:
-    """Save a matplotlib figure atomically; the format comes from the file's suffix."""
+    """Save a matplotlib figure atomically; the format comes from the file's suffix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ventanal.viz import show_kernel
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = save_figure(show_kernel("edge"), pathlib.Path(folder) / "edge.svg")
+    ...     path.name, path.read_text().startswith("<?xml")
+    ('edge.svg', True)
+    """
     target = Path(path)
     suffix = target.suffix.lower().lstrip(".") or "png"
     return atomic_write(target, lambda tmp: fig.savefig(tmp, format=suffix, dpi=dpi))
@@ -79,6 +89,11 @@ def progress(items: Iterable[T], total: int | None = None, label: str = "",
     """Iterate with a progress bar on stderr: tqdm if installed, else a one-line counter.
 
     ``enabled=None`` shows the bar only when stderr is a terminal.
+
+    Examples
+    --------
+    >>> list(progress(range(3), label="rendering", enabled=False))
+    [0, 1, 2]
     """
     if enabled is None:
         enabled = bool(getattr(sys.stderr, "isatty", lambda: False)())

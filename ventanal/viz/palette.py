@@ -49,8 +49,9 @@ _GREYS = 64
 _GREY_STEP = 256 // _GREYS
 
 
-def _ramp(end: np.ndarray, levels: int = _LEVELS) -> list[tuple[int, int, int]]:
-    steps = np.linspace(0, 1, levels + 1)[1:, None]
+def _ramp(end: np.ndarray) -> list[tuple[int, int, int]]:
+    """``_LEVELS`` colours from just above white to ``end``."""
+    steps = np.linspace(0, 1, _LEVELS + 1)[1:, None]
     colours = np.rint(255 + (end[None, :] - 255) * steps).astype(int)
     return [tuple(int(c) for c in row) for row in colours]
 
