@@ -46,6 +46,12 @@ PHOTO_SIDE = 360
 KERNEL_CELL = 34
 #: A digit is about 0.6 em wide; numbers fill at most 85% of a cell's width.
 DIGIT_EM, CELL_FILL = 0.6, 0.85
+#: Numbers in cells: at most this fraction of the cell's side, never below 9 px.
+NUMBER_SCALE, NUMBER_MIN = 0.36, 9
+#: Text around the grids, per role: (smallest, largest size in px, fraction of a cell's side).
+#: Text grows with the cells, but stays readable on small cells and modest on large ones.
+TEXT_SIZES = {"small": (11, 16, 0.3), "label": (13, 18, 0.38), "title": (14, 20, 0.42),
+              "caption": (13, 19, 0.4)}
 
 
 class Painter:
@@ -86,17 +92,23 @@ class Painter:
         # The kernel always shows its numbers, in cells large enough to read.
         self.kernel_cs = cs if numbers else KERNEL_CELL
         self.digits = digits
+        # Grids with numbers are small (NUMBERS_MAX_SIDE); a photo's first cells suffice.
         longest = max([len(self.number(v)) for values in (grid, out_grid)
                        for v in np.ravel(values)[:4096]] +
                       [len(format_value(v)) for v in np.ravel(kernel if kernel is not None
                                                                else [])])
         fit = CELL_FILL / (DIGIT_EM * max(longest, 2))
-        self.font = load_font(max(9, int(cs * min(0.36, fit))))
-        self.kernel_font = load_font(max(9, int(self.kernel_cs * min(0.36, fit))))
-        self.small = load_font(max(11, min(16, int(cs * 0.3))))
-        self.label_font = load_font(max(13, min(18, int(cs * 0.38))))
-        self.title_font = load_font(max(14, min(20, int(cs * 0.42))), bold=True)
-        self.caption_font = load_font(max(13, min(19, int(cs * 0.4))))
+        self.font = load_font(max(NUMBER_MIN, int(cs * min(NUMBER_SCALE, fit))))
+        self.kernel_font = load_font(max(NUMBER_MIN, int(self.kernel_cs * min(NUMBER_SCALE, fit))))
+
+        def sized(role: str) -> int:
+            smallest, largest, fraction = TEXT_SIZES[role]
+            return max(smallest, min(largest, int(cs * fraction)))
+
+        self.small = load_font(sized("small"))
+        self.label_font = load_font(sized("label"))
+        self.title_font = load_font(sized("title"), bold=True)
+        self.caption_font = load_font(sized("caption"))
         margin = self.margin = max(14, cs // 2)
         gap = max(cs, 28)
         title_h = self.title_font.size + 12
