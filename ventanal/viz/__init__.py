@@ -7,18 +7,18 @@ matplotlib and Pillow load on the first call.
 
 One module per topic, each pairing its numbers with its figure:
 
-==================  =========================================================
-``kernel``          :func:`show_kernel`
-``extraction``      :func:`show_extraction`
-``shapes``          :func:`shape_table` (no matplotlib), :func:`show_shapes`
-``invariance``      :func:`invariance_experiment` (no matplotlib),
-                    :func:`show_invariance`
-``fields``          :func:`show_receptive_field` (the table:
-                    :func:`receptive_fields`, :func:`parse_layers`)
-``feature_maps``    :func:`show_feature_maps`
-``animate``         :func:`animate`, :class:`Animation`
-``animation_cases`` :data:`CASES`, :func:`animate_case`
-==================  =========================================================
+===================  ========================================================
+``kernel``           :func:`show_kernel`
+``extraction``       :func:`show_extraction`
+``shapes``           :func:`shape_table` (no matplotlib), :func:`show_shapes`
+``invariance``       :func:`invariance_experiment` (no matplotlib),
+                     :func:`show_invariance`
+``fields``           :func:`show_receptive_field` (the table:
+                     :func:`receptive_fields`, :func:`parse_layers`)
+``feature_maps``     :func:`show_feature_maps`
+``animate``          :func:`animate`, :class:`Animation`
+``animation_cases``  :data:`CASES`, :func:`animate_case`
+===================  ========================================================
 
 Shared helpers: ``common`` (labels, input checks), ``output`` (files written
 atomically, a progress bar), ``drawing`` (colour maps, font sizes, a new
