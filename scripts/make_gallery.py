@@ -37,7 +37,7 @@ from ventanal.viz import (  # noqa: E402
     show_receptive_field,
     show_shapes,
 )
-from ventanal.viz._common import atomic_write  # noqa: E402
+from ventanal.viz.output import atomic_write  # noqa: E402
 
 BUDGET = 2_000_000  # bytes, for the whole gallery
 DPI = 100

@@ -12,7 +12,7 @@ from PIL import Image  # noqa: E402
 
 import ventanal as vt  # noqa: E402
 from ventanal.viz import CASES, animate, animate_case  # noqa: E402
-from ventanal.viz.animate import EMPTY, HIGHLIGHT  # noqa: E402
+from ventanal.viz.palette import EMPTY, HIGHLIGHT  # noqa: E402
 
 GRID5 = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
 KERNEL3 = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]

@@ -16,7 +16,7 @@ pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
 
 from ventanal import cli  # noqa: E402
-from ventanal.viz._common import atomic_write  # noqa: E402
+from ventanal.viz.output import atomic_write  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -274,7 +274,7 @@ def test_options_alone_run_extract(in_tmp, capsys):
 def test_builtin_progress_line(capsys, monkeypatch):
     import builtins
 
-    from ventanal.viz._common import progress
+    from ventanal.viz.output import progress
 
     real_import = builtins.__import__
 

@@ -15,11 +15,11 @@ matplotlib.use("Agg")
 
 import ventanal as vt  # noqa: E402
 from ventanal import data  # noqa: E402
-from ventanal.layers import build_model  # noqa: E402
+from ventanal.layers import build_model, parse_layers  # noqa: E402
 from ventanal.viz import (  # noqa: E402
+    format_field_table,
     i18n,  # noqa: E402
     invariance_experiment,
-    parse_layers,
     receptive_fields,
     shape_table,
     show_extraction,
@@ -29,7 +29,6 @@ from ventanal.viz import (  # noqa: E402
     show_receptive_field,
     show_shapes,
 )
-from ventanal.viz.tables import format_field_table  # noqa: E402
 
 CIRCLE = data.circle([64, 64], val=1.0, r_shrink=3)
 SOBEL = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]

@@ -182,15 +182,15 @@ def _say(message: str) -> None:
 
 
 def _save(fig: Any, out: str, lang: str, dpi: int) -> None:
-    from .viz._common import save_figure
     from .viz.i18n import text
+    from .viz.output import save_figure
 
     path = save_figure(fig, out, dpi=dpi)
     _say(text("cli.wrote", lang, path=path))
 
 
 def _progress(label: str) -> Callable[[Any], Any]:
-    from .viz._common import progress
+    from .viz.output import progress
 
     return lambda items: progress(items, label=label)
 
@@ -201,8 +201,8 @@ def _progress(label: str) -> Callable[[Any], Any]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from .extract import extract
-    from .viz._common import format_shape
-    from .viz.figures import show_extraction
+    from .viz.common import format_shape
+    from .viz.extraction import show_extraction
     from .viz.i18n import text
 
     image, _ = read_image(args.image)
@@ -236,7 +236,7 @@ def cmd_kernels(args: argparse.Namespace) -> int:
     kernel = read_kernel(args.name)
     with np.printoptions(precision=4, suppress=True):
         _say(str(kernel))
-    from .viz.figures import show_kernel
+    from .viz.kernel import show_kernel
 
     fig = show_kernel(kernel, digits=args.digits, lang=args.lang)
     _save(fig, args.out or "kernel.png", args.lang, args.dpi)
@@ -244,7 +244,7 @@ def cmd_kernels(args: argparse.Namespace) -> int:
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
-    from .viz.animate import CASES, animate, animate_case
+    from .viz import CASES, animate, animate_case
     from .viz.i18n import text
 
     if args.list:
@@ -314,9 +314,8 @@ def _animation_input(value: str) -> np.ndarray:
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
-    from .viz.figures import show_shapes
     from .viz.i18n import text
-    from .viz.tables import shape_table
+    from .viz.shapes import shape_table, show_shapes
 
     shape = read_shape(args.shape)
     window = read_ints(args.window, "--window")
@@ -336,7 +335,8 @@ def cmd_shapes(args: argparse.Namespace) -> int:
             continue
         seen.add(key)
         k, d = windows[axis], dilations[axis]
-        dil = text("shapes.dilation", args.lang, d=d, e=d * (k - 1) + 1) if d > 1 else ""
+        e = geometry.plan((1,), k, 1, "FULL", d).axes[0].effective_window  # FULL fits any window
+        dil = text("shapes.dilation", args.lang, d=d, e=e) if d > 1 else ""
         _say(text("shapes.axis", args.lang, axis=axis, n=shape[axis], k=k, s=steps[axis],
                   dil=dil))
         rows = shape_table(shape[axis], k, steps[axis], padding, d, lang=args.lang)
@@ -357,8 +357,7 @@ def cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def cmd_invariance(args: argparse.Namespace) -> int:
-    from .viz.figures import show_invariance
-    from .viz.tables import invariance_experiment
+    from .viz.invariance import invariance_experiment, show_invariance
 
     image, label = read_image(args.image or "camera")
     kernel = None if args.kernel.lower() == "none" else read_kernel(args.kernel)
@@ -379,8 +378,7 @@ def cmd_invariance(args: argparse.Namespace) -> int:
 
 
 def cmd_receptive_field(args: argparse.Namespace) -> int:
-    from .viz.figures import show_receptive_field
-    from .viz.tables import format_field_table, receptive_fields
+    from .viz.fields import format_field_table, receptive_fields, show_receptive_field
 
     image, _ = read_image(args.image or "camera", max_side=args.size)
     records = receptive_fields(args.layers, image.shape)
@@ -394,7 +392,7 @@ def cmd_receptive_field(args: argparse.Namespace) -> int:
 
 
 def cmd_feature_maps(args: argparse.Namespace) -> int:
-    from .viz.figures import show_feature_maps
+    from .viz.feature_maps import show_feature_maps
 
     image, _ = read_image(args.image or "camera", max_side=args.size)
     kernels = [read_kernel(k.strip()) for k in args.kernels.split(";")] if args.kernels \

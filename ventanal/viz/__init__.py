@@ -5,27 +5,35 @@ takes ``lang="en"`` or ``"es"``; :func:`animate` returns an
 :class:`Animation` (a GIF). Nothing here is imported by ``import ventanal``;
 matplotlib and Pillow load on the first call.
 
-Figures
-    :func:`show_kernel`, :func:`show_extraction`, :func:`show_shapes`,
-    :func:`show_invariance`, :func:`show_receptive_field`,
-    :func:`show_feature_maps`.
-Animations
-    :func:`animate`, :func:`animate_case` and :data:`CASES`.
-The numbers behind them (no matplotlib)
-    :func:`shape_table`, :func:`receptive_fields`,
-    :func:`invariance_experiment`, :func:`parse_layers`.
+One module per topic, each pairing its numbers with its figure:
+
+===================  ========================================================
+``kernel``           :func:`show_kernel`
+``extraction``       :func:`show_extraction`
+``shapes``           :func:`shape_table` (no matplotlib), :func:`show_shapes`
+``invariance``       :func:`invariance_experiment` (no matplotlib),
+                     :func:`show_invariance`
+``fields``           :func:`receptive_fields`, :func:`format_field_table`
+                     (no matplotlib), :func:`show_receptive_field`
+``feature_maps``     :func:`show_feature_maps`
+``animate``          :func:`animate`, :class:`Animation`
+``animation_cases``  :data:`CASES`, :func:`animate_case`
+===================  ========================================================
+
+Shared helpers: ``common`` (labels, input checks), ``output`` (files written
+atomically, a progress bar), ``drawing`` (colour maps, font sizes, a new
+figure), ``palette`` and ``painter`` (the GIFs' colours, fonts and frames),
+``i18n`` (every label in English and Spanish).
 """
 
-from .animate import CASES, Animation, animate, animate_case
-from .figures import (
-    show_extraction,
-    show_feature_maps,
-    show_invariance,
-    show_kernel,
-    show_receptive_field,
-    show_shapes,
-)
-from .tables import invariance_experiment, parse_layers, receptive_fields, shape_table
+from .animate import Animation, animate
+from .animation_cases import CASES, animate_case
+from .extraction import show_extraction
+from .feature_maps import show_feature_maps
+from .fields import format_field_table, receptive_fields, show_receptive_field
+from .invariance import invariance_experiment, show_invariance
+from .kernel import show_kernel
+from .shapes import shape_table, show_shapes
 
 __all__ = [
     "show_kernel",
@@ -40,6 +48,6 @@ __all__ = [
     "CASES",
     "shape_table",
     "receptive_fields",
+    "format_field_table",
     "invariance_experiment",
-    "parse_layers",
 ]

@@ -27,7 +27,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "stage.filter": {"en": "Filter", "es": "Filtrar"},
     "stage.detect": {"en": "Detect", "es": "Detectar"},
     "stage.condense": {"en": "Condense", "es": "Condensar"},
-    "stage.kernel": {"en": "Kernel", "es": "Kernel"},
     # -- operations, as captions ---------------------------------------------------
     "op.conv": {"en": "convolution {window}, stride {stride}, {padding}",
                 "es": "convolución {window}, paso {stride}, {padding}"},
@@ -77,10 +76,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "es": "salidas idénticas a las de la imagen original"},
     "inv.legend_zero": {"en": "r = 0, no pooling", "es": "r = 0, sin pooling"},
     "inv.legend": {"en": "r = {count}: {shape}", "es": "r = {count}: {shape}"},
-    "inv.legend_title": {"en": "pooled", "es": "agrupado"},
     "inv.feature_map": {"en": "ReLU({kernel} ∗ image)", "es": "ReLU({kernel} ∗ imagen)"},
-    "inv.dots_labels": {"en": "dots at columns {x} and {y}",
-                        "es": "puntos en las columnas {x} y {y}"},
     # -- show_receptive_field ------------------------------------------------------
     "rf.title": {"en": "Receptive field of output unit {unit} of {layer}",
                  "es": "Campo receptivo de la unidad de salida {unit} de {layer}"},
@@ -88,8 +84,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rf.field": {"en": "field {size}, jump {jump}", "es": "campo {size}, salto {jump}"},
     "rf.unit": {"en": "unit {unit}", "es": "unidad {unit}"},
     "rf.input": {"en": "Input {shape}", "es": "Entrada {shape}"},
-    "rf.padding_note": {"en": "dashed: part of the field in the padding",
-                        "es": "discontinuo: parte del campo en el relleno"},
     # -- receptive-field table -----------------------------------------------------
     "table.layer": {"en": "layer", "es": "capa"},
     "table.output_shape": {"en": "output shape", "es": "forma de salida"},
@@ -105,12 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "es": "eje {axis}: n = {n} celdas, ventana k = {k}, paso s = {s}{dil}"},
     "shapes.dilation": {"en": ", dilation d = {d} (span {e})",
                         "es": ", dilatación d = {d} (alcance {e})"},
-    "shapes.framework": {"en": "framework", "es": "marco"},
-    "shapes.call": {"en": "call", "es": "llamada"},
-    "shapes.output": {"en": "output", "es": "salida"},
-    "shapes.pads": {"en": "padding (before, after)", "es": "relleno (antes, después)"},
     "shapes.pads_value": {"en": "padding {pads}", "es": "relleno {pads}"},
-    "shapes.why": {"en": "why", "es": "por qué"},
     "shapes.tf": {"en": "TensorFlow / Keras", "es": "TensorFlow / Keras"},
     "shapes.torch_floor": {"en": "PyTorch (floor)", "es": "PyTorch (piso)"},
     "shapes.torch_ceil": {"en": "PyTorch (ceil_mode)", "es": "PyTorch (ceil_mode)"},
@@ -129,10 +118,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                                       "which would start in the padding: {o}",
                                 "es": "techo({ratio}) + 1 = {o_raw}, menos la última ventana, "
                                       "que empezaría en el relleno: {o}"},
-    "shapes.why_full": {"en": "{e}−1 = {pad} zeros on each side: floor(({n} + {pads} − {e}) / "
-                              "{s}) + 1 = {o}",
-                        "es": "{e}−1 = {pad} ceros a cada lado: piso(({n} + {pads} − {e}) / "
-                              "{s}) + 1 = {o}"},
     "shapes.why_numpy": {"en": "sliding_window_view gives {n} − {e} + 1 = {windows} windows "
                                "(never pads); [::{s}] keeps one in {s}: ceil({windows} / {s}) "
                                "= {o}",
@@ -151,10 +136,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "(max ignores them)",
                           "es": "la última ventana sobresale {count} celda(s) del final "
                                 "(max las ignora)"},
-    "shapes.numpy_na": {"en": "not available: a view cannot pad (VALID only)",
-                        "es": "no disponible: una vista no puede rellenar (solo VALID)"},
-    "shapes.unread": {"en": "{count} cell(s) never read", "es": "{count} celda(s) nunca leída(s)"},
-    "shapes.last_window": {"en": "last window", "es": "última ventana"},
     "shapes.legend_cell": {"en": "input cell", "es": "celda de entrada"},
     "shapes.legend_pad": {"en": "padding", "es": "relleno"},
     "shapes.legend_unread": {"en": "never read", "es": "nunca leída"},
@@ -162,10 +143,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "es": "últimas ventanas (numeradas)"},
     "shapes.legend_ghost": {"en": "the next window, which does not fit",
                             "es": "la ventana siguiente, que no cabe"},
-    "shapes.tail": {"en": "end of the axis: cells {first}…{last}",
-                    "es": "final del eje: celdas {first}…{last}"},
-    "shapes.whole": {"en": "the whole axis: cells 0…{last}",
-                     "es": "el eje completo: celdas 0…{last}"},
     "shapes.chosen": {"en": "◀ your padding", "es": "◀ tu relleno"},
     "shapes.error": {"en": "error: {reason}", "es": "error: {reason}"},
     # -- show_feature_maps ---------------------------------------------------------
@@ -178,7 +155,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "anim.input": {"en": "input {shape}", "es": "entrada {shape}"},
     "anim.output": {"en": "output {shape}", "es": "salida {shape}"},
     "anim.kernel": {"en": "kernel {shape}", "es": "kernel {shape}"},
-    "anim.window": {"en": "window {shape}", "es": "ventana {shape}"},
     "anim.padding": {"en": "grey: padding", "es": "gris: relleno"},
     "anim.padding_ignored": {"en": "grey: padding (ignored by max)",
                              "es": "gris: relleno (max lo ignora)"},
@@ -200,9 +176,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.frames": {"en": "{frames} frames, {width}×{height} px", "es": "{frames} fotogramas, "
                                                                       "{width}×{height} px"},
     "cli.rendering": {"en": "rendering", "es": "dibujando"},
-    "cli.measuring": {"en": "measuring", "es": "midiendo"},
-    "cli.invariance_row": {"en": "shift {shift}: {values}",
-                           "es": "desplazamiento {shift}: {values}"},
 }
 
 
