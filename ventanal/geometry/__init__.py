@@ -38,7 +38,7 @@ from .arguments import (
 )
 from .fields import Field, receptive_field_step
 from .shapes import output_shape, padding_amounts
-from .windows import TABLE_COLUMNS, AxisWindow, WindowPlan, axis_row, plan
+from .windows import TABLE_COLUMNS, AxisWindow, WindowPlan, axis_row, effective_window, plan
 
 __all__ = [
     "AxisWindow",
@@ -52,6 +52,7 @@ __all__ = [
     "normalize_data_format",
     "TABLE_COLUMNS",
     "axis_row",
+    "effective_window",
     "plan",
     "output_shape",
     "padding_amounts",

@@ -18,7 +18,18 @@ from .arguments import (
     normalize_tuple,
 )
 
-__all__ = ["AxisWindow", "WindowPlan", "TABLE_COLUMNS", "axis_row", "plan"]
+__all__ = ["AxisWindow", "WindowPlan", "TABLE_COLUMNS", "axis_row", "effective_window", "plan"]
+
+def effective_window(window: int, dilation: int = 1) -> int:
+    """Cells one window of ``window`` taps spans with ``dilation``: ``d*(k-1) + 1``.
+
+    Examples
+    --------
+    >>> effective_window(3), effective_window(3, dilation=2)
+    (3, 5)
+    """
+    return dilation * (window - 1) + 1
+
 
 @dataclass(frozen=True)
 class AxisWindow:
@@ -59,7 +70,7 @@ class AxisWindow:
     @property
     def effective_window(self) -> int:
         """Span of one dilated window, ``d*(k-1) + 1``."""
-        return self.dilation * (self.window - 1) + 1
+        return effective_window(self.window, self.dilation)
 
     @property
     def span(self) -> int:
@@ -295,7 +306,7 @@ def axis_row(axis: AxisWindow) -> tuple[int, ...]:
 
 def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
                  axis: int) -> AxisWindow:
-    e = d * (k - 1) + 1
+    e = effective_window(k, d)
     if padding == "SAME":
         # TensorFlow: the size ignores the window; a negative total is clamped
         # to 0 and an odd total puts the extra cell after.

@@ -74,11 +74,6 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
 
 
-def _effective_window(window: int, dilation: int) -> int:
-    """Cells a dilated window spans, asked of geometry (FULL padding fits any window)."""
-    return geometry.plan((1,), window, 1, "FULL", dilation).axes[0].effective_window
-
-
 def _not_more(axis: geometry.AxisWindow, lang: str, padded: bool = True) -> str:
     """Why there is no window number ``output + 1`` (and whether the last one sticks out)."""
     start, end = axis.next_start, int(axis.tap(axis.output, axis.window - 1))
@@ -143,7 +138,7 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
                   ((n, "input_shape"), (window, "window_shape"), (stride, "strides"),
                    (dilation, "dilations")))
     chosen = geometry.normalize_padding(padding, 1)
-    e = _effective_window(k, d)
+    e = geometry.effective_window(k, d)
     rows: list[ShapeRow] = []
     dil = f", dilation_rate={d}" if d > 1 else ""
     tdil = f", dilation={d}" if d > 1 else ""
@@ -326,7 +321,7 @@ def show_shapes(input_shape: Any = (397, 397), window: Any = 2, strides: Any = 2
     height = (top - bottom) / n_rows
     y = top
     for axis, (n, k, s, _, d), rows in tables:
-        dil = text("shapes.dilation", lang, d=d, e=_effective_window(k, d)) if d > 1 else ""
+        dil = text("shapes.dilation", lang, d=d, e=geometry.effective_window(k, d)) if d > 1 else ""
         header = text("shapes.axis", lang, axis=axis if len(tables) > 1 or n_axes == 1
                       else ", ".join(map(str, range(n_axes))), n=n, k=k, s=s, dil=dil)
         fig.text(0.01, y - height * 0.22, header, fontsize=LABEL_SIZE + 1, style="italic",

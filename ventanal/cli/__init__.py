@@ -1,0 +1,68 @@
+"""The ``ventanal`` command: the lesson's figures and animations from a terminal.
+
+Subcommands (``ventanal SUBCOMMAND --help`` for each):
+
+* ``extract [IMAGE]``: the four-panel figure Input / Filter / Detect /
+  Condense (default: the lesson's circle and the bottom Sobel kernel),
+  written to ``extraction.png``; prints each stage's shape.
+* ``animate [CASE]``: a GIF of a window sliding over numbers or a photo.
+* ``shapes [SHAPE]``: output size and padding under TensorFlow/Keras,
+  PyTorch and NumPy, and why.
+* ``invariance [IMAGE]``: repeated pooling of two dots, and the measured
+  fraction of outputs unchanged by a shift.
+* ``receptive-field LAYERS``: e.g. ``conv3,conv3,conv3,pool2``: table and
+  figure of the input region each layer's units see.
+* ``feature-maps [IMAGE]``: the maps of one layer of a small network whose
+  filters are the built-in kernels.
+* ``kernels [NAME]``: list the built-in kernels, or draw one.
+
+Every figure command takes ``--out`` and ``--lang en|es``. Files are written
+atomically (a temporary file renamed into place). Bad arguments print one
+line, ``ventanal: error: ...``, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from .arguments import EXIT_OK, EXIT_USAGE, UsageError
+from .parser import build_parser
+
+__all__ = ["main", "build_parser", "UsageError", "EXIT_OK", "EXIT_USAGE"]
+
+
+def _one_line(error: BaseException) -> str:
+    message = str(error) or type(error).__name__
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        message = f"{error.strerror}: '{error.filename}'"
+    return " ".join(message.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ventanal`` command; returns the exit status.
+
+    Examples
+    --------
+    >>> main(["kernels", "nope"])  # bad arguments: one line on stderr, status 2
+    2
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not arguments or (arguments[0].startswith("-") and
+                         arguments[0] not in ("-h", "--help", "--version")):
+        arguments = ["extract", *arguments]  # `ventanal [--lang es ...]`: the main job
+    args = parser.parse_args(arguments)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, OSError) as error:
+        if isinstance(error, BrokenPipeError):  # e.g. `ventanal kernels | head -1`
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        print(f"ventanal: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ventanal: interrupted", file=sys.stderr)
+        return 130
