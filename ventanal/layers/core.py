@@ -117,8 +117,9 @@ class Flatten(Layer):
                              f"got {data_format!r}")
 
     def _output_shape(self, shape: Shape) -> Shape:
-        rest = [s for s in shape[1:] if s is not None]
-        return (shape[0], None if len(rest) < len(shape) - 1 else math.prod(rest))
+        sizes = [s for s in shape[1:] if s is not None]
+        known = len(sizes) == len(shape) - 1
+        return (shape[0], math.prod(sizes) if known else None)
 
     def call(self, x: np.ndarray) -> np.ndarray:
         if self.data_format == "channels_first" and x.ndim > 2:

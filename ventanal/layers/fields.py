@@ -73,8 +73,11 @@ class LayerField:
         >>> field.region((0, 3))
         ((0, 7), (6, 13))
         """
-        units = (unit,) * len(self.size) if isinstance(unit, (int, numbers.Integral, np.integer)) \
-            else unit
+        units: Sequence[int | np.integer[Any]]
+        if isinstance(unit, (int, numbers.Integral, np.integer)):
+            units = (unit,) * len(self.size)
+        else:
+            units = unit
         return tuple(geometry.Field(r, j, s).covers(int(i)) for r, j, s, i in
                      zip(self.size, self.jump, self.start, units, strict=True))
 
