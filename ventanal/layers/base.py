@@ -15,19 +15,28 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import geometry
 from ..ops import activations
-from .initializers import get_initializer, initial_value
+from .initializers import InitializerLike, get_initializer, initial_value
 
-__all__ = ["Shape", "Layer", "WeightedLayer", "snake_case", "positive_int", "check_bool",
-           "as_shape", "format_shape", "activation_name"]
+__all__ = ["Shape", "ShapeLike", "DTypeArg", "ActivationLike", "Layer", "WeightedLayer",
+           "snake_case", "positive_int", "check_bool", "as_shape", "format_shape",
+           "activation_name"]
 
+#: A shape as the layers return it: ints, None for an unknown size (the batch axis).
 Shape = tuple[int | None, ...]
+#: A shape as the layers accept it (checked and normalised by :func:`as_shape`).
+ShapeLike = Iterable[int | np.integer[Any] | None]
+#: A layer's ``dtype``: a float dtype, its name, None (float32) or a Keras DTypePolicy config.
+DTypeArg = npt.DTypeLike | dict[str, Any] | None
+#: An ``activation``: a name, None (linear) or a function of the layer's output.
+ActivationLike = str | Callable[[np.ndarray], npt.ArrayLike] | None
 
 # Keras arguments that change training only; accepted and ignored so that ported
 # code runs unchanged.
@@ -54,7 +63,7 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def positive_int(value, name: str) -> int:
+def positive_int(value: object, name: str) -> int:
     """``value`` as an int, checked to be an integer >= 1 (``name`` is the argument's).
 
     Examples
@@ -74,7 +83,7 @@ def positive_int(value, name: str) -> int:
     return int(value)
 
 
-def check_bool(value, name: str) -> bool:
+def check_bool(value: object, name: str) -> bool:
     """``value``, checked to be True or False (``name`` is the argument's).
 
     Examples
@@ -89,25 +98,30 @@ def check_bool(value, name: str) -> bool:
     return bool(value)
 
 
-def _float_dtype(dtype) -> np.dtype:
+def _float_dtype(dtype: DTypeArg) -> np.dtype[Any]:
     """A layer's dtype: a float NumPy dtype from a name, a dtype or a Keras policy."""
+    spec: npt.DTypeLike | None
     if isinstance(dtype, dict):  # a Keras DTypePolicy config
-        dtype = dtype.get("config", {}).get("name", "float32")
-    if dtype is None:
+        config: Any = dtype.get("config", {})
+        spec = config.get("name", "float32")
+    else:
+        spec = dtype
+    if spec is None:
         return np.dtype(np.float32)
-    if isinstance(dtype, str) and dtype.startswith("mixed_"):
-        dtype = "float16" if dtype == "mixed_float16" else "float32"
+    if isinstance(spec, str) and spec.startswith("mixed_"):
+        spec = "float16" if spec == "mixed_float16" else "float32"
+    result: np.dtype[Any] | None
     try:
-        result = np.dtype(dtype)
+        result = np.dtype(spec)
     except TypeError:
         result = None
     if result is None or result.kind != "f":
         raise ValueError(f"`dtype` must be a float dtype ('float16', 'float32' or 'float64'), "
-                         f"got {dtype!r}")
+                         f"got {spec!r}")
     return result
 
 
-def as_shape(shape, name: str = "input_shape") -> Shape:
+def as_shape(shape: ShapeLike, name: str = "input_shape") -> Shape:
     """A shape as a tuple of ints (None for an unknown size), checked.
 
     Examples
@@ -118,7 +132,7 @@ def as_shape(shape, name: str = "input_shape") -> Shape:
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
         raise TypeError(f"`{name}` must be a sequence of integers (None for an unknown size), "
                         f"got {shape!r}")
-    result = []
+    result: list[int | None] = []
     for size in shape:
         if size is None:
             result.append(None)
@@ -145,7 +159,7 @@ def format_shape(shape: Shape | None) -> str:
         ("," if len(shape) == 1 else "") + ")"
 
 
-def activation_name(activation) -> str:
+def activation_name(activation: ActivationLike) -> str:
     """The name a layer's configuration gives its ``activation`` argument.
 
     Examples
@@ -192,8 +206,8 @@ class Layer:
     #: Where the channels are; layers that take ``data_format`` set their own.
     data_format: str = "channels_last"
 
-    def __init__(self, *, name: str | None = None, dtype=None, input_shape=None,
-                 **kwargs):
+    def __init__(self, *, name: str | None = None, dtype: DTypeArg = None,
+                 input_shape: ShapeLike | None = None, **kwargs: Any) -> None:
         unknown = sorted(set(kwargs) - _TRAINING_ONLY)
         if unknown:
             raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument "
@@ -256,7 +270,7 @@ class Layer:
             raise ValueError(f"layer {self.name!r} ({type(self).__name__}) expects inputs of "
                              f"rank >= {self.min_rank}, got shape {format_shape(shape)}")
 
-    def compute_output_shape(self, input_shape) -> Shape:
+    def compute_output_shape(self, input_shape: ShapeLike) -> Shape:
         """Output shape for an input shape (batch axis included; ``None`` for unknown sizes).
 
         Raises
@@ -288,7 +302,7 @@ class Layer:
     def _create_weights(self, input_shape: Shape) -> None:
         """Fill ``self._weights`` for ``input_shape``; layers with weights override this."""
 
-    def build(self, input_shape) -> None:
+    def build(self, input_shape: ShapeLike) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis included).
 
         Weights already set (by :meth:`set_weights` or an earlier build) are
@@ -318,7 +332,7 @@ class Layer:
         """Copies of the weights, in Keras's order and layout."""
         return [w.copy() for w in self._weights]
 
-    def set_weights(self, weights: Sequence) -> None:
+    def set_weights(self, weights: Sequence[npt.ArrayLike]) -> None:
         """Set the weights from arrays in Keras's order and layout (cast to ``dtype``).
 
         An unbuilt layer with weights takes their shapes, which fixes its
@@ -354,7 +368,7 @@ class Layer:
         return int(sum(w.size for w in self._weights))
 
     # -- computation ---------------------------------------------------------
-    def __call__(self, inputs) -> np.ndarray:
+    def __call__(self, inputs: npt.ArrayLike) -> np.ndarray:
         """Apply the layer to a batch (building it from the input's shape if needed)."""
         try:
             x = np.asarray(inputs)
@@ -398,10 +412,12 @@ class Layer:
 class WeightedLayer(Layer):
     """A layer with a kernel and an optional bias, initialised from a seed."""
 
-    def __init__(self, *, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", seed: int | None = None, **kwargs):
+    def __init__(self, *, activation: ActivationLike = None, use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform",
+                 bias_initializer: InitializerLike = "zeros", seed: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        self.activation: Callable[[np.ndarray], npt.ArrayLike] = activations.get(activation)
         self._activation_name = activation_name(activation)
         self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_initializer = get_initializer(kernel_initializer, "kernel_initializer")

@@ -7,11 +7,14 @@ arrays with Keras unchanged.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import geometry
 from ..ops.conv import conv
-from .base import Shape, WeightedLayer, format_shape, positive_int
+from .base import ActivationLike, Shape, WeightedLayer, format_shape, positive_int
+from .initializers import InitializerLike
 from .windowed import WindowedLayer
 
 __all__ = ["BaseConv", "Conv1D", "Conv2D", "Conv3D"]
@@ -22,9 +25,12 @@ class BaseConv(WindowedLayer, WeightedLayer):
 
     _paddings: tuple[str, ...] = ("valid", "same")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+    def __init__(self, filters: int, kernel_size: geometry.IntOrSequence,
+                 strides: geometry.IntOrSequence = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: geometry.IntOrSequence = 1,
+                 groups: int = 1, activation: ActivationLike = None, use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform",
+                 bias_initializer: InitializerLike = "zeros", **kwargs: Any) -> None:
         # kwargs: seed (WeightedLayer), name, dtype, input_shape (Layer)
         super().__init__(activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
@@ -54,7 +60,7 @@ class BaseConv(WindowedLayer, WeightedLayer):
     def _dilations(self) -> tuple[int, ...]:
         return self.dilation_rate
 
-    def _output_channels(self, shape):
+    def _output_channels(self, shape: Shape) -> int:
         return self.filters
 
     def _in_channels(self, shape: Shape) -> int:
@@ -67,14 +73,14 @@ class BaseConv(WindowedLayer, WeightedLayer):
                              f"({channels}) must be divisible by `groups` ({self.groups})")
         return channels
 
-    def _weight_shapes(self, input_shape):
+    def _weight_shapes(self, input_shape: Shape) -> list[tuple[int, ...]]:
         shapes = [self.kernel_size + (self._in_channels(input_shape) // self.groups,
                                       self.filters)]
         if self.use_bias:
             shapes.append((self.filters,))
         return shapes
 
-    def _weight_shapes_from(self, arrays):
+    def _weight_shapes_from(self, arrays: list[np.ndarray]) -> list[tuple[int, ...]]:
         kernel = arrays[0]
         if kernel.ndim != self.rank + 2:
             raise ValueError(f"layer {self.name!r} ({type(self).__name__}): `kernel` must have "
@@ -84,7 +90,7 @@ class BaseConv(WindowedLayer, WeightedLayer):
         shape = self._with_spatial((None,), (None,) * self.rank, channels)
         return self._weight_shapes(shape)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         y = conv(x, self._weights[0], strides=self.strides, padding=self._geometry_padding(),
                  dilations=self.dilation_rate, data_format=self.data_format, groups=self.groups)
         if self.use_bias:
@@ -93,7 +99,7 @@ class BaseConv(WindowedLayer, WeightedLayer):
                      self.data_format == "channels_first" else bias)
         return np.asarray(self.activation(y), dtype=self.dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config = {"name": config.pop("name"), "filters": self.filters,
                   "kernel_size": self.kernel_size, "strides": self.strides,

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from .. import geometry
 from ..ops import activations
-from .base import Layer, WeightedLayer, activation_name, as_shape, format_shape, positive_int
+from .base import (
+    ActivationLike,
+    DTypeArg,
+    Layer,
+    Shape,
+    ShapeLike,
+    WeightedLayer,
+    activation_name,
+    as_shape,
+    format_shape,
+    positive_int,
+)
+from .initializers import InitializerLike
 from .windowed import whole_input_fields
 
 __all__ = ["InputLayer", "Input", "Flatten", "Dense", "ReLU", "Activation"]
@@ -36,8 +51,9 @@ class InputLayer(Layer):
     (None, 28, 28, 1)
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, *,
-                 name: str | None = None, **kwargs):
+    def __init__(self, shape: ShapeLike | None = None, batch_size: int | None = None,
+                 dtype: DTypeArg = None, batch_shape: ShapeLike | None = None, *,
+                 name: str | None = None, **kwargs: Any) -> None:
         kwargs.pop("sparse", None)
         kwargs.pop("ragged", None)
         kwargs.pop("optional", None)
@@ -46,9 +62,10 @@ class InputLayer(Layer):
             raise ValueError("InputLayer needs exactly one of `shape` (without the batch axis) "
                              f"or `batch_shape` (with it), got shape={shape!r}, "
                              f"batch_shape={batch_shape!r}")
+        self.batch_shape: Shape
         if batch_shape is not None:
             self.batch_shape = as_shape(batch_shape, "batch_shape")
-        else:
+        elif shape is not None:  # always, after the check above
             if batch_size is not None:
                 batch_size = positive_int(batch_size, "batch_size")
             self.batch_shape = (batch_size,) + as_shape(shape, "shape")
@@ -60,7 +77,8 @@ class InputLayer(Layer):
         return config
 
 
-def Input(shape=None, batch_size=None, dtype=None, batch_shape=None,  # noqa: N802 (Keras name)
+def Input(shape: ShapeLike | None = None, batch_size: int | None = None,  # noqa: N802 (Keras)
+          dtype: DTypeArg = None, batch_shape: ShapeLike | None = None,
           name: str | None = None) -> InputLayer:
     """The input of a :class:`Sequential` (Keras's ``keras.Input``), as its first element.
 
@@ -88,8 +106,9 @@ class Flatten(Layer):
     (2, 48)
     """
 
-    def __init__(self, data_format=None, *, name: str | None = None, dtype=None,
-                 input_shape=None, **kwargs):
+    def __init__(self, data_format: str | None = None, *, name: str | None = None,
+                 dtype: DTypeArg = None, input_shape: ShapeLike | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(name=name, dtype=dtype, input_shape=input_shape, **kwargs)
         if data_format is None or data_format in ("channels_last", "channels_first"):
             self.data_format = data_format or "channels_last"
@@ -97,21 +116,23 @@ class Flatten(Layer):
             raise ValueError(f"`data_format` must be None, 'channels_last' or 'channels_first', "
                              f"got {data_format!r}")
 
-    def _output_shape(self, shape):
-        rest = shape[1:]
-        return (shape[0], None if any(s is None for s in rest) else math.prod(rest))
+    def _output_shape(self, shape: Shape) -> Shape:
+        sizes = [s for s in shape[1:] if s is not None]
+        known = len(sizes) == len(shape) - 1
+        return (shape[0], math.prod(sizes) if known else None)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if self.data_format == "channels_first" and x.ndim > 2:
             x = np.moveaxis(x, 1, -1)
         return x.reshape(x.shape[0], -1)
 
-    def field_step(self, fields, input_shape):
+    def field_step(self, fields: tuple[geometry.Field, ...],
+                   input_shape: Shape) -> tuple[geometry.Field, ...]:
         if len(input_shape) <= 2:  # already one vector per sample: nothing spatial left
             return fields
         return whole_input_fields(fields, self, input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         return {"name": config.pop("name"), "data_format": self.data_format, **config}
 
@@ -137,37 +158,38 @@ class Dense(WeightedLayer):
 
     min_rank = 2
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+    def __init__(self, units: int, activation: ActivationLike = None, use_bias: bool = True,
+                 kernel_initializer: InitializerLike = "glorot_uniform",
+                 bias_initializer: InitializerLike = "zeros", **kwargs: Any) -> None:
         # kwargs: seed (WeightedLayer), name, dtype, input_shape (Layer)
         super().__init__(activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, **kwargs)
         self.units = positive_int(units, "units")
 
-    def _output_shape(self, shape):
+    def _output_shape(self, shape: Shape) -> Shape:
         return shape[:-1] + (self.units,)
 
-    def _weight_shapes(self, input_shape):
+    def _weight_shapes(self, input_shape: Shape) -> list[tuple[int, ...]]:
         features = input_shape[-1]
         if features is None:
             raise ValueError(f"layer {self.name!r} (Dense) needs a known last axis, got shape "
                              f"{format_shape(input_shape)}")
         return [(features, self.units)] + ([(self.units,)] if self.use_bias else [])
 
-    def _weight_shapes_from(self, arrays):
+    def _weight_shapes_from(self, arrays: list[np.ndarray]) -> list[tuple[int, ...]]:
         if arrays[0].ndim != 2:
             raise ValueError(f"layer {self.name!r} (Dense): `kernel` must have rank 2 "
                              f"(in_features, units), got shape {arrays[0].shape}")
         return self._weight_shapes((None, arrays[0].shape[0]))
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         y = x @ self._weights[0]
         if self.use_bias:
             y = y + self._weights[1]
         return np.asarray(self.activation(y), dtype=self.dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         return {"name": config.pop("name"), "units": self.units, **config}
 
@@ -197,8 +219,9 @@ class ReLU(Layer):
     [-5.0, 0.0, 5.0]
     """
 
-    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, *,
-                 name: str | None = None, dtype=None, input_shape=None, **kwargs):
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0,
+                 threshold: float = 0.0, *, name: str | None = None, dtype: DTypeArg = None,
+                 input_shape: ShapeLike | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, dtype=dtype, input_shape=input_shape, **kwargs)
         for key, value, optional in (("max_value", max_value, True),
                                      ("negative_slope", negative_slope, False),
@@ -213,7 +236,7 @@ class ReLU(Layer):
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         # The order of operations of keras.activations.relu.
         dtype = x.dtype.type
         if self.threshold != 0:
@@ -226,7 +249,7 @@ class ReLU(Layer):
             y = y - dtype(self.negative_slope) * activations.relu(dtype(self.threshold) - x)
         return y.astype(x.dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         return {"name": config.pop("name"), "max_value": self.max_value,
                 "negative_slope": self.negative_slope, "threshold": self.threshold, **config}
@@ -248,15 +271,16 @@ class Activation(Layer):
     [0.0, 2.0]
     """
 
-    def __init__(self, activation, *, name: str | None = None, dtype=None, input_shape=None,
-                 **kwargs):
+    def __init__(self, activation: ActivationLike, *, name: str | None = None,
+                 dtype: DTypeArg = None, input_shape: ShapeLike | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(name=name, dtype=dtype, input_shape=input_shape, **kwargs)
-        self.activation = activations.get(activation)
+        self.activation: Callable[[np.ndarray], npt.ArrayLike] = activations.get(activation)
         self._activation_name = activation_name(activation)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.activation(x), dtype=self.dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         return {"name": config.pop("name"), "activation": self._activation_name, **config}

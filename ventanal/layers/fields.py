@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, SupportsIndex, overload
 
 import numpy as np
 
@@ -61,7 +62,8 @@ class LayerField:
         """Input position at the centre of unit 0's field, per axis."""
         return tuple(s + (r - 1) / 2 for s, r in zip(self.start, self.size, strict=True))
 
-    def region(self, unit) -> tuple[tuple[int, int], ...]:
+    def region(self, unit: int | np.integer[Any] | Sequence[int | np.integer[Any]]
+               ) -> tuple[tuple[int, int], ...]:
         """First and last input position seen by ``unit`` (one index per axis, or one int).
 
         Examples
@@ -71,13 +73,16 @@ class LayerField:
         >>> field.region((0, 3))
         ((0, 7), (6, 13))
         """
-        if isinstance(unit, (numbers.Integral, np.integer)):
-            unit = (unit,) * len(self.size)
+        units: Sequence[int | np.integer[Any]]
+        if isinstance(unit, (int, numbers.Integral, np.integer)):
+            units = (unit,) * len(self.size)
+        else:
+            units = unit
         return tuple(geometry.Field(r, j, s).covers(int(i)) for r, j, s, i in
-                     zip(self.size, self.jump, self.start, unit, strict=True))
+                     zip(self.size, self.jump, self.start, units, strict=True))
 
 
-class ReceptiveFieldTable(tuple):
+class ReceptiveFieldTable(tuple[LayerField, ...]):
     """The :class:`LayerField` of every layer, printable as a table.
 
     A tuple of records; it can also be indexed by layer name.
@@ -85,12 +90,18 @@ class ReceptiveFieldTable(tuple):
 
     input_shape: Shape
 
-    def __new__(cls, records: Iterable[LayerField], input_shape: Shape):
+    def __new__(cls, records: Iterable[LayerField], input_shape: Shape) -> ReceptiveFieldTable:
         table = super().__new__(cls, tuple(records))
         table.input_shape = input_shape
         return table
 
-    def __getitem__(self, key):
+    @overload
+    def __getitem__(self, key: SupportsIndex | str) -> LayerField: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> tuple[LayerField, ...]: ...
+
+    def __getitem__(self, key: SupportsIndex | str | slice) -> LayerField | tuple[LayerField, ...]:
         if isinstance(key, str):
             for record in self:
                 if record.name == key:
@@ -192,15 +203,15 @@ def format_table(header: Sequence[str], rows: Iterable[Sequence[str]], *,
     -----------
     2 layers
     """
-    rows = [tuple(row) for row in rows]
-    widths = [max(len(cells[i]) for cells in [header, *rows]) for i in range(len(header))]
+    table = [tuple(row) for row in rows]
+    widths = [max(len(cells[i]) for cells in [header, *table]) for i in range(len(header))]
 
-    def line(cells):
+    def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     rule = "-" * len(line(["-" * w for w in widths]))
     lines = [] if title is None else [title]
-    lines += [line(header), rule, *map(line, rows)]
+    lines += [line(header), rule, *map(line, table)]
     if footer:
         lines += [rule, *footer]
     return "\n".join(lines)

@@ -10,10 +10,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["INITIALIZERS", "get_initializer", "initial_value"]
+__all__ = ["INITIALIZERS", "InitializerLike", "get_initializer", "initial_value"]
+
+#: An entry of :data:`INITIALIZERS`: ``f(shape, rng) -> array`` of float64.
+RandomInitializer = Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
+
+#: A layer's ``kernel_initializer`` or ``bias_initializer``: a Keras name or ``f(shape, dtype)``.
+InitializerLike = str | Callable[[tuple[int, ...], np.dtype[Any]], npt.ArrayLike]
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -28,7 +36,8 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def _truncated_normal(rng: np.random.Generator, shape, stddev: float) -> np.ndarray:
+def _truncated_normal(rng: np.random.Generator, shape: tuple[int, ...],
+                      stddev: float) -> np.ndarray:
     """Normal samples redrawn until they lie within two standard deviations."""
     values = rng.standard_normal(shape)
     outside = np.abs(values) > 2
@@ -38,10 +47,12 @@ def _truncated_normal(rng: np.random.Generator, shape, stddev: float) -> np.ndar
     return values * stddev
 
 
-def _variance_scaling(scale: float, mode: str, distribution: str):
-    def initializer(shape, rng):
+def _variance_scaling(scale: float, mode: str, distribution: str) -> RandomInitializer:
+    def initializer(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         fan_in, fan_out = _fans(shape)
-        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+        fans: dict[str, float] = {"fan_in": fan_in, "fan_out": fan_out,
+                                  "fan_avg": (fan_in + fan_out) / 2}
+        fan = fans[mode]
         variance = scale / max(1.0, fan)
         if distribution == "truncated_normal":
             return _truncated_normal(rng, shape, math.sqrt(variance) / 0.87962566103423978)
@@ -51,7 +62,7 @@ def _variance_scaling(scale: float, mode: str, distribution: str):
 
 
 #: Initialisers by Keras name: ``f(shape, rng) -> array`` of float64.
-INITIALIZERS: dict[str, Callable] = {
+INITIALIZERS: dict[str, RandomInitializer] = {
     "glorot_uniform": _variance_scaling(1.0, "fan_avg", "uniform"),
     "glorot_normal": _variance_scaling(1.0, "fan_avg", "truncated_normal"),
     "he_uniform": _variance_scaling(2.0, "fan_in", "uniform"),
@@ -73,7 +84,7 @@ def _letters(name: str) -> str:
 _BY_LETTERS = {_letters(name): name for name in INITIALIZERS}
 
 
-def get_initializer(value, name: str):
+def get_initializer(value: InitializerLike, name: str) -> InitializerLike:
     """The name in :data:`INITIALIZERS` for ``value``, or ``value`` itself if it is callable.
 
     Parameters
@@ -105,7 +116,7 @@ got 'xavier'
                      f"{', '.join(map(repr, INITIALIZERS))}, got {value!r}")
 
 
-def initial_value(initializer, shape: tuple[int, ...], dtype: np.dtype,
+def initial_value(initializer: InitializerLike, shape: tuple[int, ...], dtype: np.dtype[Any],
                   rng: np.random.Generator) -> np.ndarray:
     """Initial weights of ``shape`` from a name of :data:`INITIALIZERS` or a callable.
 
@@ -114,11 +125,12 @@ def initial_value(initializer, shape: tuple[int, ...], dtype: np.dtype,
     >>> initial_value("ones", (2,), np.dtype("float32"), np.random.default_rng(0))
     array([1., 1.], dtype=float32)
     """
+    raw: npt.ArrayLike
     if isinstance(initializer, str):
-        values = INITIALIZERS[initializer](shape, rng)
+        raw = INITIALIZERS[initializer](shape, rng)
     else:
-        values = initializer(shape, dtype)
-    values = np.asarray(values, dtype=dtype)
+        raw = initializer(shape, dtype)
+    values = np.asarray(raw, dtype=dtype)
     if values.shape != shape:
         raise ValueError(f"initialiser {initializer!r} returned shape {values.shape}, "
                          f"expected {shape}")

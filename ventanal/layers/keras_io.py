@@ -33,11 +33,12 @@ import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
-from .base import Layer, Shape, as_shape, snake_case
+from .base import Layer, ShapeLike, as_shape, snake_case
 from .convolutional import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Flatten, InputLayer, ReLU
 from .pooling import (
@@ -57,8 +58,23 @@ from .pooling import (
     MaxPooling3D,
 )
 
-__all__ = ["KerasModel", "read_model", "read_config", "load_weights", "layer_from_config",
-           "SUPPORTED_LAYERS"]
+__all__ = ["KerasModel", "FilePath", "ModelSource", "LayeredModel", "read_model", "read_config",
+           "load_weights", "layer_from_config", "SUPPORTED_LAYERS"]
+
+#: A Keras file's path.
+FilePath = str | os.PathLike[str]
+#: A Keras file's path, or a live Keras model (any object with ``get_config`` and
+#: ``get_weights``: Keras is not a dependency, so its classes are not named here).
+ModelSource = str | bytes | os.PathLike[str] | os.PathLike[bytes] | Any
+
+
+class LayeredModel(Protocol):
+    """What :func:`load_weights` needs of a model (a :class:`ventanal.Sequential`)."""
+
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+
+    def set_weights(self, weights: Sequence[npt.ArrayLike]) -> None: ...
 
 SUPPORTED_LAYERS: dict[str, type[Layer]] = {
     cls.__name__: cls for cls in (
@@ -99,7 +115,7 @@ _KEYS: dict[type, tuple[str, ...]] = {
 _INERT = {"lora_rank": (None, 0), "quantization_config": (None,), "quantization_mode": (None,)}
 
 
-def _h5py():
+def _h5py() -> Any:  # the h5py module (untyped)
     try:
         import h5py
     except ImportError:
@@ -108,13 +124,13 @@ def _h5py():
     return h5py
 
 
-def _describe(entry: dict) -> str:
+def _describe(entry: dict[str, Any]) -> str:
     config = entry.get("config") or {}
     name = config.get("name", entry.get("name", "?")) if isinstance(config, dict) else "?"
     return f"layer {name!r} ({entry.get('class_name', '?')})"
 
 
-def _activation(value):
+def _activation(value: Any) -> Any:
     # A serialised function looks like {"class_name": "function", "config": "relu"}.
     if isinstance(value, dict):
         value = value.get("config")
@@ -123,7 +139,7 @@ def _activation(value):
     return value
 
 
-def layer_from_config(entry: dict) -> Layer:
+def layer_from_config(entry: dict[str, Any]) -> Layer:
     """One ventanal layer from one entry of a Keras model's ``layers`` list.
 
     Raises
@@ -147,7 +163,7 @@ def layer_from_config(entry: dict) -> Layer:
             raise ValueError(f"{_describe(entry)} has no batch_shape")
         return InputLayer(batch_shape=shape, name=config.get("name"))
     registered = entry.get("registered_name")
-    cls = SUPPORTED_LAYERS.get(class_name)
+    cls = SUPPORTED_LAYERS.get(class_name) if isinstance(class_name, str) else None
     if cls is None or (registered not in (None, class_name) and
                        not str(registered).startswith("keras")):
         supported = ", ".join(sorted(set(c.__name__ for c in SUPPORTED_LAYERS.values())))
@@ -174,11 +190,11 @@ def layer_from_config(entry: dict) -> Layer:
     return layer
 
 
-def _inbound_names(entry: dict) -> list[str]:
+def _inbound_names(entry: dict[str, Any]) -> list[str]:
     """Names of the layers feeding a functional model's layer (Keras 3 and Keras 2 formats)."""
     names: list[str] = []
 
-    def walk(node):
+    def walk(node: Any) -> None:
         if isinstance(node, dict):
             history = node.get("config", {}).get("keras_history") if isinstance(
                 node.get("config"), dict) else None
@@ -198,7 +214,7 @@ def _inbound_names(entry: dict) -> list[str]:
     return names
 
 
-def _chain(config: dict, kind: str) -> list[dict]:
+def _chain(config: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     """The layer entries of a model, checked to form a chain."""
     entries = list(config.get("layers") or [])
     if kind in ("Functional", "Model"):
@@ -233,15 +249,16 @@ class KerasModel:
     layers : list of Layer
         In order, an :class:`~ventanal.layers.InputLayer` first when the
         model has one.
-    input_shape : tuple or None
-        The shape the model was built with (batch axis first), if known.
+    input_shape : sequence or None
+        The shape the model was built with (batch axis first), if known, as
+        the file or model gives it (a list from JSON).
     weights : list of numpy.ndarray
         Every layer's weights, in Keras's order (empty for a configuration).
     """
 
     name: str | None
     layers: list[Layer]
-    input_shape: Shape | None
+    input_shape: ShapeLike | None
     weights: list[np.ndarray]
 
 
@@ -250,7 +267,7 @@ def _computing(layers: Sequence[Layer]) -> list[Layer]:
     return [layer for layer in layers if not isinstance(layer, InputLayer)]
 
 
-def read_config(model_config: dict) -> tuple[KerasModel, list[dict]]:
+def read_config(model_config: dict[str, Any]) -> tuple[KerasModel, list[dict[str, Any]]]:
     """The layers of a Keras model configuration (no weights), and its layer entries.
 
     ``model_config`` is Keras's ``{"class_name": ..., "config": {...}}``.
@@ -298,7 +315,7 @@ def _keras3_keys(class_names: Sequence[str]) -> list[str]:
     return keys
 
 
-def _read_keras3(store, layers: Sequence[Layer], class_names: Sequence[str],
+def _read_keras3(store: Any, layers: Sequence[Layer], class_names: Sequence[str],
                  source: str) -> list[np.ndarray]:
     """Flat weight list from a Keras 3 weights file (``layers/<key>/vars/<i>``)."""
     if "layers" not in store:
@@ -325,7 +342,7 @@ def _read_keras3(store, layers: Sequence[Layer], class_names: Sequence[str],
     return weights
 
 
-def _read_legacy(store, layers: Sequence[Layer], source: str) -> list[np.ndarray]:
+def _read_legacy(store: Any, layers: Sequence[Layer], source: str) -> list[np.ndarray]:
     """Flat weight list from a legacy HDF5 file (layer groups with ``weight_names``)."""
     group = store["model_weights"] if "model_weights" in store else store
     if "layer_names" not in group.attrs:
@@ -353,7 +370,7 @@ def _read_legacy(store, layers: Sequence[Layer], source: str) -> list[np.ndarray
     return weights
 
 
-def _open_weights(path, h5py):
+def _open_weights(path: FilePath, h5py: Any) -> Any:
     """The HDF5 weights store of a file, and whether it comes from a ``.keras`` archive."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
@@ -365,7 +382,7 @@ def _open_weights(path, h5py):
     return h5py.File(path, "r")
 
 
-def load_weights(model, filepath) -> None:
+def load_weights(model: LayeredModel, filepath: FilePath) -> None:
     """Load Keras weights into a ventanal model built with the same layers.
 
     ``filepath`` is a ``.weights.h5`` (``model.save_weights``), a ``.keras``
@@ -398,7 +415,7 @@ def load_weights(model, filepath) -> None:
     model.set_weights(weights)
 
 
-def _from_keras_object(keras_model) -> KerasModel:
+def _from_keras_object(keras_model: Any) -> KerasModel:
     kind = type(keras_model).__name__
     config = {"class_name": "Sequential" if kind == "Sequential" else "Functional",
               "config": keras_model.get_config()}
@@ -409,7 +426,7 @@ def _from_keras_object(keras_model) -> KerasModel:
     return model
 
 
-def read_model(source) -> KerasModel:
+def read_model(source: ModelSource) -> KerasModel:
     """The layers, input shape and weights of a Keras ``.keras`` or legacy ``.h5`` file, or of
     a live Keras model.
 
@@ -432,7 +449,7 @@ def read_model(source) -> KerasModel:
                                  f".keras file")
             model_config = json.loads(archive.read("config.json"))
         model, entries = read_config(model_config)
-        class_names = [entry.get("class_name") for entry in entries]
+        class_names: list[str] = [entry["class_name"] for entry in entries]  # checked
         if model_config.get("class_name") == "Sequential":
             class_names = [c for c in class_names if c != "InputLayer"]
         h5py = _h5py()

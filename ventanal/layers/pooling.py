@@ -7,9 +7,13 @@ classes.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from .. import geometry
 from ..ops.pool import global_pool, pool
-from .base import check_bool
+from .base import DTypeArg, Shape, ShapeLike, check_bool
 from .windowed import SpatialLayer, WindowedLayer, whole_input_fields
 
 __all__ = [
@@ -31,8 +35,11 @@ class BasePooling(WindowedLayer):
     pooling_type = "MAX"
     _window_argument = "pool_size"
 
-    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, *,
-                 name: str | None = None, dtype=None, input_shape=None, **kwargs):
+    def __init__(self, pool_size: geometry.IntOrSequence,
+                 strides: geometry.IntOrSequence | None = None, padding: str = "valid",
+                 data_format: str | None = None, *, name: str | None = None,
+                 dtype: DTypeArg = None, input_shape: ShapeLike | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(name=name, dtype=dtype, input_shape=input_shape, **kwargs)
         self.pool_size = geometry.normalize_tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else geometry.normalize_tuple(
@@ -47,11 +54,11 @@ class BasePooling(WindowedLayer):
     def window_size(self) -> tuple[int, ...]:
         return self.pool_size
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         return pool(x, self.pool_size, self.pooling_type, strides=self.strides,
                     padding=self._geometry_padding(), data_format=self.data_format)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         return {"name": config.pop("name"), "pool_size": self.pool_size,
                 "strides": self.strides, "padding": self.padding,
@@ -86,7 +93,9 @@ class MaxPooling1D(BasePooling):
 
     rank = 1
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size: geometry.IntOrSequence = 2,
+                 strides: geometry.IntOrSequence | None = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -106,8 +115,9 @@ class MaxPooling2D(BasePooling):
 
     rank = 2
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
+    def __init__(self, pool_size: geometry.IntOrSequence = (2, 2),
+                 strides: geometry.IntOrSequence | None = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -123,8 +133,9 @@ class MaxPooling3D(BasePooling):
 
     rank = 3
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
+    def __init__(self, pool_size: geometry.IntOrSequence = (2, 2, 2),
+                 strides: geometry.IntOrSequence | None = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -185,26 +196,28 @@ class BaseGlobalPooling(SpatialLayer):
 
     pooling_type = "AVG"
 
-    def __init__(self, data_format=None, keepdims=False, *, name: str | None = None,
-                 dtype=None, input_shape=None, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, *,
+                 name: str | None = None, dtype: DTypeArg = None,
+                 input_shape: ShapeLike | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, dtype=dtype, input_shape=input_shape, **kwargs)
         self._init_layout(data_format)
         self.keepdims = check_bool(keepdims, "keepdims")
 
-    def _output_shape(self, shape):
+    def _output_shape(self, shape: Shape) -> Shape:
         channels = shape[self._channel_axis]
         if not self.keepdims:
             return (shape[0], channels)
         return self._with_spatial(shape, (1,) * self.rank, channels)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         return global_pool(x, self.pooling_type, keepdims=self.keepdims,
                            data_format=self.data_format)
 
-    def field_step(self, fields, input_shape):
+    def field_step(self, fields: tuple[geometry.Field, ...],
+                   input_shape: Shape) -> tuple[geometry.Field, ...]:
         return whole_input_fields(fields, self, input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         return {"name": config.pop("name"), "data_format": self.data_format,
                 "keepdims": self.keepdims, **config}

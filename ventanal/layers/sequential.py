@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import keras_io
-from .base import Layer, Shape, as_shape, format_shape, snake_case
+from .base import Layer, Shape, ShapeLike, as_shape, format_shape, snake_case
 from .core import Activation, InputLayer, ReLU
 from .fields import FIELD_COLUMNS, ReceptiveFieldTable, field_cells, field_table, format_table
 
@@ -63,7 +64,7 @@ class Sequential:
     Field, Jump, Start: receptive field of each layer's units in input pixels (per axis)
     """
 
-    def __init__(self, layers: Iterable[Layer] | None = None, name: str | None = None):
+    def __init__(self, layers: Iterable[Layer] | None = None, name: str | None = None) -> None:
         self.name = "sequential" if name is None else str(name)
         self.layers: list[Layer] = []
         self.input_shape: Shape | None = None
@@ -135,7 +136,7 @@ class Sequential:
                 return None
         return None
 
-    def _full_shape(self, input_shape, *, batch_by_default: bool = True) -> Shape:
+    def _full_shape(self, input_shape: ShapeLike, *, batch_by_default: bool = True) -> Shape:
         """The shape with its batch axis.
 
         A shape one shorter than the rank the model expects is one sample. When
@@ -152,20 +153,20 @@ class Sequential:
 
     def _shapes(self, input_shape: Shape) -> list[Shape]:
         """Output shape of every layer."""
-        shapes = []
+        shapes: list[Shape] = []
         shape = input_shape
         for layer in self.layers:
             shape = layer.compute_output_shape(shape)
             shapes.append(shape)
         return shapes
 
-    def compute_output_shape(self, input_shape) -> Shape:
+    def compute_output_shape(self, input_shape: ShapeLike) -> Shape:
         """Output shape for ``input_shape`` (with or without the batch axis), without data."""
         shape = self._full_shape(input_shape)
         shapes = self._shapes(shape)
         return shapes[-1] if shapes else shape
 
-    def build(self, input_shape) -> None:
+    def build(self, input_shape: ShapeLike) -> None:
         """Infer every shape and create the weights for ``input_shape``.
 
         ``input_shape`` is Keras's: batch axis included (``(None, 28, 28, 1)``);
@@ -192,7 +193,7 @@ class Sequential:
         return self.compute_output_shape(self.input_shape)
 
     # -- computation ---------------------------------------------------------
-    def _prepare(self, x) -> tuple[np.ndarray, bool]:
+    def _prepare(self, x: npt.ArrayLike) -> tuple[np.ndarray, bool]:
         try:
             array = np.asarray(x)
         except Exception as error:
@@ -206,7 +207,7 @@ class Sequential:
             self.build((None,) + array.shape[1:])
         return array, single
 
-    def feature_maps(self, x) -> dict[str, np.ndarray]:
+    def feature_maps(self, x: npt.ArrayLike) -> dict[str, np.ndarray]:
         """Every layer's output for ``x``, by layer name, in order.
 
         ``x`` is a batch, or one sample without its batch axis (then the
@@ -221,13 +222,13 @@ class Sequential:
         {'conv2d': (6, 6, 2), 're_lu': (6, 6, 2), 'max_pooling2d': (3, 3, 2)}
         """
         array, single = self._prepare(x)
-        maps = {}
+        maps: dict[str, np.ndarray] = {}
         for layer in self.layers:
             array = layer(array)
             maps[layer.name] = array[0] if single else array
         return maps
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x: npt.ArrayLike) -> np.ndarray:
         """The model's output for ``x``.
 
         ``x`` is a batch, batch axis first. One sample without its batch
@@ -249,17 +250,17 @@ class Sequential:
         """Every layer's weights, in order (Keras's ``model.get_weights()``)."""
         return [w for layer in self.layers for w in layer.get_weights()]
 
-    def set_weights(self, weights: Sequence) -> None:
+    def set_weights(self, weights: Sequence[npt.ArrayLike]) -> None:
         """Set every layer's weights from one flat list, in Keras's order."""
-        weights = list(weights)
+        arrays = list(weights)
         needed = sum(len(layer.weight_names) for layer in self.layers)
-        if len(weights) != needed:
+        if len(arrays) != needed:
             raise ValueError(f"model {self.name!r} has {needed} weight arrays, got "
-                             f"{len(weights)}")
+                             f"{len(arrays)}")
         i = 0
         for layer in self.layers:
             count = len(layer.weight_names)
-            layer.set_weights(weights[i:i + count])
+            layer.set_weights(arrays[i:i + count])
             i += count
 
     @property
@@ -270,7 +271,7 @@ class Sequential:
         """Number of weights of the built layers."""
         return sum(layer.count_params() for layer in self.layers)
 
-    def load_weights(self, filepath) -> None:
+    def load_weights(self, filepath: keras_io.FilePath) -> None:
         """Load weights saved by Keras (``.weights.h5``, ``.keras`` or legacy ``.h5``).
 
         Needs ``h5py`` (the ``keras`` extra). Layers are matched by order
@@ -279,7 +280,7 @@ class Sequential:
         keras_io.load_weights(self, filepath)
 
     @classmethod
-    def from_keras(cls, model) -> Sequential:
+    def from_keras(cls, model: keras_io.ModelSource) -> Sequential:
         """A ventanal model from a Keras model file or object, without TensorFlow.
 
         Parameters
@@ -307,7 +308,7 @@ class Sequential:
         return result
 
     # -- receptive fields and summary ---------------------------------------
-    def receptive_field(self, input_shape=None) -> ReceptiveFieldTable:
+    def receptive_field(self, input_shape: ShapeLike | None = None) -> ReceptiveFieldTable:
         """Receptive fields of every layer; see :func:`ventanal.receptive_field`."""
         if input_shape is None:
             if self.input_shape is None:
@@ -346,7 +347,7 @@ class Sequential:
                 label, shape, *field = field_cells(table[i])
             else:
                 label, shape, field = f"{layer.name} ({type(layer).__name__})", "?", ["?"] * 3
-                if self.built:
+                if self.input_shape is not None:  # built
                     try:
                         shape = format_shape(self._shapes(self.input_shape)[i])
                     except ValueError:
@@ -362,7 +363,8 @@ class Sequential:
         return f"<Sequential {self.name!r}: {', '.join(map(repr, self.layers))}>"
 
 
-def receptive_field(model_or_layers, input_shape=None) -> ReceptiveFieldTable:
+def receptive_field(model_or_layers: Sequential | Iterable[Layer],
+                    input_shape: ShapeLike | None = None) -> ReceptiveFieldTable:
     """Receptive field (size, jump, start) of the units of every layer, per spatial axis.
 
     Parameters

@@ -9,9 +9,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
+from .base import Layer
 from .convolutional import Conv2D
 from .core import ReLU
 from .pooling import AveragePooling2D, MaxPooling2D
@@ -74,7 +76,7 @@ def parse_layers(spec: str) -> list[LayerSpec]:
     """
     if not isinstance(spec, str):
         raise TypeError(f"`layers` must be a string like 'conv3,pool2', got {spec!r}")
-    layers = []
+    layers: list[LayerSpec] = []
     for raw in spec.split(","):
         item = raw.strip().lower().replace(" ", "")
         if not item:
@@ -104,7 +106,8 @@ def parse_layers(spec: str) -> list[LayerSpec]:
     return layers
 
 
-def build_model(model: Any, filters: int = 1, seed: int = 0) -> Sequential:
+def build_model(model: str | Sequential | Iterable[LayerSpec] | Iterable[Layer],
+                filters: int = 1, seed: int = 0) -> Sequential:
     """A :class:`ventanal.Sequential` from a spec string, LayerSpecs, layers or a model.
 
     Convolutions built from specs have ``filters`` filters, no bias and
@@ -122,16 +125,19 @@ def build_model(model: Any, filters: int = 1, seed: int = 0) -> Sequential:
     if isinstance(model, str):
         model = parse_layers(model)
     try:
-        items = list(model)
+        items: list[LayerSpec | Layer] = list(model)
     except TypeError:
         raise TypeError(f"`model` must be a spec string like 'conv3,pool2', a list of layers "
                         f"or a ventanal.Sequential, got {type(model).__name__}") from None
     if not items:
         raise ValueError("`model` has no layers")
-    if not all(isinstance(item, LayerSpec) for item in items):
-        return Sequential(items)
-    built, used = [], set()
-    for index, spec in enumerate(items):
+    specs = [item for item in items if isinstance(item, LayerSpec)]
+    if len(specs) != len(items):
+        # Layers (Sequential refuses anything else, naming it).
+        return Sequential(cast("list[Layer]", items))
+    built: list[Layer] = []
+    used: set[str] = set()
+    for index, spec in enumerate(specs):
         name, count = spec.name or spec.kind, 1
         while name in used:
             name, count = f"{spec.name or spec.kind}_{count}", count + 1

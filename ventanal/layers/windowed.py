@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import geometry
-from .base import Layer, Shape, as_shape, format_shape
+from .base import Layer, Shape, ShapeLike, as_shape, format_shape
 
 __all__ = ["SpatialLayer", "WindowedLayer", "whole_input_fields"]
 
@@ -23,7 +23,7 @@ class SpatialLayer(Layer):
 
     rank: int = 2
 
-    def _init_layout(self, data_format) -> None:
+    def _init_layout(self, data_format: str | None) -> None:
         channels_first = geometry.normalize_data_format(data_format, self.rank)
         self.data_format = "channels_first" if channels_first else "channels_last"
         self.expected_rank = self.rank + 2
@@ -32,7 +32,8 @@ class SpatialLayer(Layer):
     def _channel_axis(self) -> int:
         return 1 if self.data_format == "channels_first" else -1
 
-    def _with_spatial(self, shape: Shape, spatial: Sequence, channels) -> Shape:
+    def _with_spatial(self, shape: Shape, spatial: Sequence[int | None],
+                      channels: int | None) -> Shape:
         """A shape with the batch size of ``shape``, these spatial sizes and channels."""
         if self.data_format == "channels_first":
             return (shape[0], channels) + tuple(spatial)
@@ -46,6 +47,13 @@ class WindowedLayer(SpatialLayer):
     """
 
     _window_argument = "kernel_size"
+    strides: tuple[int, ...]
+    padding: str
+
+    @property
+    def window_size(self) -> tuple[int, ...]:
+        """The window's size per spatial axis (``kernel_size`` or ``pool_size``)."""
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute 'window_size'")
 
     def _geometry_padding(self) -> str:
         return self.padding.upper()
@@ -53,7 +61,7 @@ class WindowedLayer(SpatialLayer):
     def _dilations(self) -> tuple[int, ...]:
         return (1,) * self.rank
 
-    def axis_windows(self, input_shape) -> tuple[geometry.AxisWindow | None, ...]:
+    def axis_windows(self, input_shape: ShapeLike) -> tuple[geometry.AxisWindow | None, ...]:
         """The window of each spatial axis for inputs of ``input_shape`` (None: unknown size).
 
         Examples
@@ -64,7 +72,7 @@ class WindowedLayer(SpatialLayer):
         (3, 0, 1)
         """
         spatial = self.spatial_shape(as_shape(input_shape))
-        windows = []
+        windows: list[geometry.AxisWindow | None] = []
         for axis, size in enumerate(spatial):
             if size is None:
                 windows.append(None)
@@ -80,24 +88,26 @@ class WindowedLayer(SpatialLayer):
                                  f"{message}") from None
         return tuple(windows)
 
-    def _output_channels(self, shape: Shape):
+    def _output_channels(self, shape: Shape) -> int | None:
         return shape[self._channel_axis]
 
     def _output_shape(self, shape: Shape) -> Shape:
         spatial = tuple(None if w is None else w.output for w in self.axis_windows(shape))
         return self._with_spatial(shape, spatial, self._output_channels(shape))
 
-    def field_step(self, fields, input_shape):
+    def field_step(self, fields: tuple[geometry.Field, ...],
+                   input_shape: Shape) -> tuple[geometry.Field, ...]:
         windows = self.axis_windows(input_shape)
         if len(fields) != len(windows):
             raise ValueError(f"layer {self.name!r} ({type(self).__name__}) slides over "
                              f"{len(windows)} spatial axes, but the model's input has "
                              f"{len(fields)}")
-        if any(w is None for w in windows):
+        known = [w for w in windows if w is not None]
+        if len(known) != len(windows):
             raise ValueError(f"layer {self.name!r}: receptive fields need every spatial size, "
                              f"got input shape {format_shape(input_shape)}")
         return tuple(geometry.receptive_field_step(f, w)
-                     for f, w in zip(fields, windows, strict=True))
+                     for f, w in zip(fields, known, strict=True))
 
 
 def whole_input_fields(fields: tuple[geometry.Field, ...], layer: Layer,
@@ -119,8 +129,9 @@ def whole_input_fields(fields: tuple[geometry.Field, ...], layer: Layer,
     if len(fields) != len(spatial):
         raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) reduces "
                          f"{len(spatial)} spatial axes, but the model's input has {len(fields)}")
-    if any(size is None for size in spatial):
+    sizes = [size for size in spatial if size is not None]
+    if len(sizes) != len(spatial):
         raise ValueError(f"layer {layer.name!r}: receptive fields need every spatial size, got "
                          f"{format_shape(spatial)}")
     return tuple(geometry.receptive_field_step(f, geometry.plan((n,), n, strides=n).axes[0])
-                 for f, n in zip(fields, spatial, strict=True))
+                 for f, n in zip(fields, sizes, strict=True))
