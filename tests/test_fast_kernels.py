@@ -574,6 +574,38 @@ def test_doubling_kernel_equals_the_twin_bit_for_bit(dtype, monkeypatch):
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@settings(max_examples=80)
+@given(data=st.data())
+def test_doubling_kernel_equals_the_twin_on_drawn_plans(data):
+    """Bit for bit on drawn plans that take window doubling: one axis of 6-24 taps, the other
+    of 1-24, strides up to the window, dilations, every padding form, ``ceil_mode``."""
+    from ventanal.ops.doubling_reference import max_pool_by_doubling
+
+    large, other = data.draw(st.integers(6, 24)), data.draw(st.integers(1, 24))
+    window = (large, other) if data.draw(st.booleans()) else (other, large)
+    strides = tuple(data.draw(st.integers(1, k)) for k in window)
+    assume(strides[0] < window[0] or strides[1] < window[1])
+    dilations = tuple(data.draw(st.integers(1, 3)) for _ in window)
+    effective = [d * (k - 1) + 1 for k, d in zip(window, dilations, strict=True)]
+    padding = data.draw(st.sampled_from(["VALID", "SAME", "FULL", "pairs"]))
+    if padding == "pairs":
+        padding = tuple((data.draw(st.integers(0, e)), data.draw(st.integers(0, e)))
+                        for e in effective)
+    spatial = tuple(data.draw(st.integers(1, e + 12)) for e in effective)
+    try:
+        plan = geometry.plan(spatial, window, strides, padding, dilations,
+                             ceil_mode=data.draw(st.booleans()))
+    except ValueError:
+        assume(False)
+    dtype = data.draw(st.sampled_from(DOUBLING_DTYPES))
+    x = doubling_input((data.draw(st.integers(1, 2)), *spatial, data.draw(st.integers(1, 9))),
+                       dtype, data.draw(st.integers(0, 2**32 - 1)))
+    with backend("numba"):
+        got = _fast.max_pool(x, plan)
+    same_bits(got, max_pool_by_doubling(x, plan))
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 @pytest.mark.parametrize("dtype, vectors", [
     ("float32", 4), ("float64", 3), ("int8", 1), ("uint16", 3), ("bool", 1),
     ("int64", 2), ("float32", 3),

@@ -33,9 +33,11 @@ from ._numba_rows import (
     DEPTH,
     EFFECTIVE_WINDOW,
     HEIGHT,
+    OUTPUT,
     READ_COUNT,
     READ_OFFSET,
     SPAN,
+    STRIDE,
     WIDTH,
     axis_taps,
     copy_cells,
@@ -345,9 +347,9 @@ def conv_tiles(xp, offsets, w2, out2, geo, canvas, stream, first_task, last_task
     per output row. The pixels left over at the end of a row (fewer than six) make one smaller
     tile (summed term by term, as they were before, they took a large share of the time).
     """
-    _, _, sd, _, _, Do = axis_taps(geo, DEPTH)
-    _, _, sh, _, _, Ho = axis_taps(geo, HEIGHT)
-    _, _, sw, _, _, Wo = axis_taps(geo, WIDTH)
+    sd, Do = geo[DEPTH, STRIDE], geo[DEPTH, OUTPUT]
+    sh, Ho = geo[HEIGHT, STRIDE], geo[HEIGHT, OUTPUT]
+    sw, Wo = geo[WIDTH, STRIDE], geo[WIDTH, OUTPUT]
     Dp, Hp, Wp, C = canvas[1], canvas[2], canvas[3], canvas[4]
     terms, N = w2.shape
     strip = 2 * (VECTOR_BYTES // w2.itemsize)

@@ -26,10 +26,13 @@ from ._numba_rows import (
     DEPTH,
     EFFECTIVE_WINDOW,
     HEIGHT,
+    OUTPUT,
     READ_COUNT,
     READ_OFFSET,
     SPAN,
+    STRIDE,
     WIDTH,
+    WINDOW,
     axis_taps,
     copy_cells,
     fill,
@@ -252,9 +255,9 @@ def conv_channels(x3, w3, out3, geo, zero, first_task, last_task):
     """Convolution, channels last, one group: ``x3`` (rows, W, Cin), ``w3`` (kd*kh*kw, Cin,
     Cout) in the accumulator dtype (that of ``out3`` and ``zero``), ``out3`` (tasks, Wo, Cout).
     """
-    _, kd, _, _, _, _ = axis_taps(geo, DEPTH)
-    _, kh, _, _, _, _ = axis_taps(geo, HEIGHT)
-    _, kw, sw, _, _, Wo = axis_taps(geo, WIDTH)
+    kd = geo[DEPTH, WINDOW]
+    kh = geo[HEIGHT, WINDOW]
+    kw, sw, Wo = geo[WIDTH, WINDOW], geo[WIDTH, STRIDE], geo[WIDTH, OUTPUT]
     Cin, Cout = x3.shape[2], out3.shape[2]
     rows = np.empty(kd * kh, np.int64)
     window_rows = np.empty(kd * kh, np.int64)
@@ -359,8 +362,8 @@ def im2col(x2, cols, geo, groups, zero, first_row, first_task, last_task):
     group and no dilation along W, an interior pixel copies each kernel row's ``kw * Cin``
     cells in one piece.
     """
-    _, kd, _, _, _, _ = axis_taps(geo, DEPTH)
-    _, kh, _, _, _, _ = axis_taps(geo, HEIGHT)
+    kd = geo[DEPTH, WINDOW]
+    kh = geo[HEIGHT, WINDOW]
     W, kw, sw, dw, first_w, Wo = axis_taps(geo, WIDTH)
     Cin = x2.shape[1] // W
     per_group = Cin // groups

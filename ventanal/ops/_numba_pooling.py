@@ -23,8 +23,11 @@ from numba import njit
 from ._numba_rows import (
     DEPTH,
     HEIGHT,
+    OUTPUT,
     SPAN,
+    STRIDE,
     WIDTH,
+    WINDOW,
     axis_taps,
     column_taps,
     fill,
@@ -160,9 +163,9 @@ def max_channels(x3, out3, geo, lowest, vectors, stream, first_task, last_task):
     With ``vectors`` (C a multiple of :func:`vector_lanes`), interior windows of up to 3x3
     taps go through :func:`max_vectors`, with non-temporal stores if ``stream``.
     """
-    _, kd, _, _, _, _ = axis_taps(geo, DEPTH)
-    _, kh, _, _, _, _ = axis_taps(geo, HEIGHT)
-    _, kw, sw, _, _, Wo = axis_taps(geo, WIDTH)
+    kd = geo[DEPTH, WINDOW]
+    kh = geo[HEIGHT, WINDOW]
+    kw, sw, Wo = geo[WIDTH, WINDOW], geo[WIDTH, STRIDE], geo[WIDTH, OUTPUT]
     W, C = x3.shape[1], x3.shape[2]
     x1 = x3.reshape(x3.size)
     o1 = out3.reshape(out3.size)
@@ -227,9 +230,9 @@ def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, vectors, str
     multiple of :func:`vector_lanes` of the accumulator), interior windows of four taps go
     through :func:`mean_vectors`, with non-temporal stores if ``stream``.
     """
-    _, kd, _, _, _, Do = axis_taps(geo, DEPTH)
-    _, kh, _, _, _, Ho = axis_taps(geo, HEIGHT)
-    _, kw, sw, _, _, Wo = axis_taps(geo, WIDTH)
+    kd, Do = geo[DEPTH, WINDOW], geo[DEPTH, OUTPUT]
+    kh, Ho = geo[HEIGHT, WINDOW], geo[HEIGHT, OUTPUT]
+    kw, sw, Wo = geo[WIDTH, WINDOW], geo[WIDTH, STRIDE], geo[WIDTH, OUTPUT]
     W, C = x3.shape[1], x3.shape[2]
     x1 = x3.reshape(x3.size)
     o1 = out3.reshape(out3.size)
@@ -275,8 +278,8 @@ def avg_channels(x3, out3, geo, counts_d, counts_h, counts_w, zero, vectors, str
 @njit(**_OPTIONS)
 def max_rows(x2, out2, geo, lowest, first_task, last_task):
     """Max pooling of ``x2`` (rows, W*C) into ``out2`` (tasks, Wo*C); C = ``x2.shape[1] // W``."""
-    _, kd, _, _, _, _ = axis_taps(geo, DEPTH)
-    _, kh, _, _, _, _ = axis_taps(geo, HEIGHT)
+    kd = geo[DEPTH, WINDOW]
+    kh = geo[HEIGHT, WINDOW]
     W, kw, sw, dw, _, Wo = axis_taps(geo, WIDTH)
     span = geo[WIDTH, SPAN]
     C = x2.shape[1] // W
@@ -339,8 +342,8 @@ def max_rows(x2, out2, geo, lowest, first_task, last_task):
 def avg_rows(x2, out2, geo, counts_d, counts_h, counts_w, zero, first_task, last_task):
     """Average pooling of ``x2`` (rows, W*C) into ``out2`` (tasks, Wo*C) of the accumulator
     dtype (that of ``zero``); divisors as :func:`avg_channels`."""
-    _, kd, _, _, _, Do = axis_taps(geo, DEPTH)
-    _, kh, _, _, _, Ho = axis_taps(geo, HEIGHT)
+    kd, Do = geo[DEPTH, WINDOW], geo[DEPTH, OUTPUT]
+    kh, Ho = geo[HEIGHT, WINDOW], geo[HEIGHT, OUTPUT]
     W, kw, sw, dw, _, Wo = axis_taps(geo, WIDTH)
     span = geo[WIDTH, SPAN]
     C = x2.shape[1] // W

@@ -10,6 +10,10 @@ constants below (numba freezes module globals into the compiled code). The kerne
 every size, position and range from it and never derive one themselves: window ``i``'s tap
 ``m`` reads input position ``i * stride + first_tap + m * dilation``.
 
+numba's on-disk cache of a kernel is keyed by the kernel's own source file: after a change to
+a helper here (or to the table's columns), the kernels of the other modules need their cache
+cleared (their ``__pycache__/*.nbi``/``*.nbc`` files) or a change to their file.
+
 Why the helpers look the way they do (measured on the benchmark machines; the numbers are
 in ``benchmarks/README.md``):
 
@@ -305,6 +309,7 @@ def taking_table(kernel, position: int):
     def run(*args):
         geo = args[position]
         if geo.shape[1] != len(TABLE_COLUMNS):
+            # pad_after enters no column of the table: 0 stands for it
             axes = tuple(AxisWindow(size, window, stride, dilation, pad_before, 0, output)
                          for size, window, stride, dilation, pad_before, output, _
                          in geo.tolist())
