@@ -367,7 +367,7 @@ def test_ordered_keys(dtype, key):
     -0 below +0, every NaN (either sign) above +inf, and come back bit for bit."""
     from numba import njit
 
-    from ventanal.ops._numba_pool import _from_key, _key
+    from ventanal.ops._numba_vectors import from_ordered_key, ordered_key
 
     def elementwise(convert):
         @njit
@@ -378,7 +378,7 @@ def test_ordered_keys(dtype, key):
             return out
         return run
 
-    keys, values = elementwise(_key), elementwise(_from_key)
+    keys, values = elementwise(ordered_key), elementwise(from_ordered_key)
 
     info = np.finfo(dtype)
     ordered = np.array([-np.inf, info.min, -1.5, -info.tiny, -info.smallest_subnormal, -0.0,
@@ -441,6 +441,168 @@ def test_doubling_last_levels_in_one_pass(dtype, streamed, monkeypatch):
             with backend("numba"):
                 got = _fast.max_pool(x, plan)
             np.testing.assert_array_equal(got, max_pool_reference(x, plan))
+
+
+# ---------------------------------------------------------------------------------------------
+# Window doubling against its readable twin (ventanal/ops/doubling_reference.py)
+# ---------------------------------------------------------------------------------------------
+
+DOUBLING_CASES = [   # (spatial, window, strides, padding, dilations, ceil_mode)
+    ((37, 41), (15, 15), 1, "SAME", 1, False),
+    ((30, 29), (7, 9), (2, 3), "SAME", 1, False),
+    ((25, 40), (1, 12), 1, "VALID", 1, False),
+    ((40, 17), (11, 1), 1, "FULL", 1, False),
+    ((33, 35), (16, 5), (1, 4), ((3, 0), (0, 6)), 1, False),
+    ((29, 31), (6, 8), (5, 2), "VALID", 1, True),
+    ((45, 47), (9, 17), 2, ((8, 8), (16, 16)), 1, False),
+    ((41, 38), (6, 7), 1, "SAME", (3, 2), False),
+    ((28, 60), (20, 21), (3, 1), ((19, 0), (2, 20)), (1, 2), True),
+    ((64, 64), (64, 6), 1, "SAME", 1, False),
+    ((12, 50), (2, 33), (1, 7), "SAME", 1, False),
+]
+DOUBLING_DTYPES = ["float32", "float64", "int16", "uint8", "bool"]
+
+
+def doubling_input(shape, dtype, seed):
+    """Random values with NaN of both signs, -0.0, +-inf (floats) or the extremes (integers)."""
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        x = rng.integers(info.min, int(info.max) + 1, size=shape, dtype=dtype)
+        x.reshape(-1)[rng.integers(x.size, size=4)] = [info.min, info.max, 0, info.min]
+        return x
+    x = (rng.standard_normal(shape) * 100).astype(dtype)
+    flat = x.reshape(-1)
+    specials = [np.nan, np.copysign(np.nan, -1.0), -0.0, 0.0, np.inf, -np.inf]
+    flat[rng.integers(flat.size, size=len(specials))] = specials
+    flat[rng.integers(flat.size, size=flat.size // 8)] = -0.0     # windows of signed zeros
+    x[:, x.shape[1] // 2] = -np.inf                                  # a row of -inf
+    return x
+
+
+def same_bits(got, want):
+    """Bit for bit: the arrays' bytes (NaN payloads and the sign of zero included)."""
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(np.ascontiguousarray(got).view(np.uint8),
+                                  np.ascontiguousarray(want).view(np.uint8))
+
+
+def test_doubling_twin_levels_are_their_windows():
+    """Each level of the twin holds, at cell p, the maximum of its windows' taps from p:
+    1, 4, 16, ... taps, the last level the whole window."""
+    from ventanal.ops.doubling_reference import levels_along, quad_levels
+
+    rng = np.random.default_rng(3)
+    for window, dilation in [(15, 1), (6, 2), (16, 1), (17, 3), (64, 1), (70, 1), (2, 5)]:
+        padded = rng.integers(-50, 50, size=(3, (window - 1) * dilation + 40))
+        levels = levels_along(padded, 1, window, dilation)
+        assert len(levels) == len(quad_levels(window)) + 1
+        for v, level in enumerate(levels):
+            taps = min(4 ** v, window) if v < len(levels) - 1 else window
+            for p in range(level.shape[1]):
+                want = padded[:, p:p + (taps - 1) * dilation + 1:dilation].max(axis=1)
+                np.testing.assert_array_equal(level[:, p], want, err_msg=f"level {v}, cell {p}")
+
+
+@pytest.mark.parametrize("dtype", DOUBLING_DTYPES)
+def test_doubling_twin_equals_the_reference(dtype):
+    from ventanal.ops.doubling_reference import max_pool_by_doubling
+
+    for seed, (spatial, window, strides, padding, dilations, ceil_mode) in enumerate(
+            DOUBLING_CASES):
+        plan = geometry.plan(spatial, window, strides, padding, dilations, ceil_mode=ceil_mode)
+        x = doubling_input((2, *spatial, 3), dtype, seed)
+        got = max_pool_by_doubling(x, plan)
+        assert got.dtype == x.dtype
+        np.testing.assert_array_equal(got, max_pool_reference(x, plan), err_msg=str(plan))
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+def test_doubling_twin_steps_match_the_kernels():
+    """The twin's levels and ordered keys are the kernel's, so that a difference in results
+    points at the kernel's rings and bands."""
+    from numba import njit
+
+    from ventanal.ops._numba_doubling import MOST_LEVELS, quad_levels
+    from ventanal.ops._numba_vectors import ordered_key
+    from ventanal.ops.doubling_reference import ordered_keys
+    from ventanal.ops.doubling_reference import quad_levels as twin_levels
+
+    @njit
+    def kernel_levels(window, dilation):
+        taps = np.zeros((MOST_LEVELS, 4), np.int64)
+        return taps[:quad_levels(window, dilation, taps)]
+
+    @njit
+    def kernel_keys(a, key_zero):
+        out = np.full(a.size, key_zero)
+        for i in range(a.size):
+            out[i] = ordered_key(a[i], key_zero)
+        return out
+
+    for window in range(1, 70):
+        for dilation in (1, 2, 3):
+            want = [list(t) for t in twin_levels(window, dilation)]
+            assert kernel_levels(window, dilation).tolist() == want, (window, dilation)
+    for dtype, key in [("float32", np.int32), ("float64", np.int64)]:
+        x = doubling_input((4, 50, 5), dtype, 1).reshape(-1)
+        np.testing.assert_array_equal(kernel_keys(x, key(0)), ordered_keys(x))
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("dtype", DOUBLING_DTYPES)
+def test_doubling_kernel_equals_the_twin_bit_for_bit(dtype, monkeypatch):
+    from ventanal.ops import _numba_pool
+    from ventanal.ops.doubling_reference import max_pool_by_doubling
+
+    kernel = _numba_pool.max_doubling
+    calls = []
+    monkeypatch.setattr(_numba_pool, "max_doubling",
+                        lambda *args: calls.append(1) or kernel(*args))
+    for seed, (spatial, window, strides, padding, dilations, ceil_mode) in enumerate(
+            DOUBLING_CASES):
+        plan = geometry.plan(spatial, window, strides, padding, dilations, ceil_mode=ceil_mode)
+        x = doubling_input((2, *spatial, 3), dtype, seed)
+        before = len(calls)
+        with backend("numba"):
+            got = _fast.max_pool(x, plan)
+        assert len(calls) > before, f"{plan} did not use window doubling"
+        same_bits(got, max_pool_by_doubling(x, plan))
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@settings(max_examples=80)
+@given(data=st.data())
+def test_doubling_kernel_equals_the_twin_on_drawn_plans(data):
+    """Bit for bit on drawn plans that take window doubling: one axis of 6-24 taps, the other
+    of 1-24, strides up to the window, dilations, every padding form, ``ceil_mode``."""
+    from ventanal.ops.doubling_reference import max_pool_by_doubling
+
+    large, other = data.draw(st.integers(6, 24)), data.draw(st.integers(1, 24))
+    window = (large, other) if data.draw(st.booleans()) else (other, large)
+    strides = tuple(data.draw(st.integers(1, k)) for k in window)
+    assume(strides[0] < window[0] or strides[1] < window[1])
+    dilations = tuple(data.draw(st.integers(1, 3)) for _ in window)
+    effective = [d * (k - 1) + 1 for k, d in zip(window, dilations, strict=True)]
+    padding = data.draw(st.sampled_from(["VALID", "SAME", "FULL", "pairs"]))
+    if padding == "pairs":
+        padding = tuple((data.draw(st.integers(0, e)), data.draw(st.integers(0, e)))
+                        for e in effective)
+    spatial = tuple(data.draw(st.integers(1, e + 12)) for e in effective)
+    try:
+        plan = geometry.plan(spatial, window, strides, padding, dilations,
+                             ceil_mode=data.draw(st.booleans()))
+    except ValueError:
+        assume(False)
+    dtype = data.draw(st.sampled_from(DOUBLING_DTYPES))
+    x = doubling_input((data.draw(st.integers(1, 2)), *spatial, data.draw(st.integers(1, 9))),
+                       dtype, data.draw(st.integers(0, 2**32 - 1)))
+    with backend("numba"):
+        got = _fast.max_pool(x, plan)
+    same_bits(got, max_pool_by_doubling(x, plan))
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
@@ -565,6 +727,38 @@ def test_numba_hands_large_kernels_to_the_fft_checking_the_input_once(monkeypatc
     assert_conv_close(got, conv_reference(x, w, plan, 1), x, w, plan, 1)
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
+@pytest.mark.parametrize("weight", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("shape, kernel, strides, dilations, padding, out_channels", [
+    ((1, 8, 8, 2), (3, 3), 1, 1, "SAME", 1),           # issue 17: [0, 0, 0, 0] was 8.0
+    ((2, 9, 10, 3), (3, 5), (2, 1), (1, 2), ((2, 1), (4, 3)), 4),
+    ((1, 7, 6, 1, 2), (2, 3, 2), 1, 1, "FULL", 3),    # 3-D: padded planes along D too
+])
+def test_conv_channels_multiplies_padding_by_non_finite_weights(
+        weight, shape, kernel, strides, dilations, padding, out_channels, monkeypatch):
+    """``0 * inf`` is NaN: the direct kernel for few channels (``conv_channels``), which
+    skips padded cells, gives NaN where a padded cell meets an infinite or NaN weight, as the
+    reference does."""
+    from ventanal.ops import _numba_conv
+
+    kernel_function = _numba_conv.conv_channels
+    calls = []
+    monkeypatch.setattr(_numba_conv, "conv_channels",
+                        lambda *args: calls.append(1) or kernel_function(*args))
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((*kernel, shape[-1], out_channels)).astype(np.float32)
+    w[(0,) * len(kernel) + (0, 0)] = weight
+    plan = geometry.plan(shape[1:-1], kernel, strides, padding, dilations)
+    with backend("numba"):
+        got = _fast.conv(x, w, plan, 1)
+    assert calls, "the case did not reach conv_channels"
+    with np.errstate(invalid="ignore"):     # the reference's 0 * inf
+        want = conv_reference(x, w, plan, 1)
+    assert np.isnan(want).any()
+    assert_conv_close(got, want, x, w, plan, 1)
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("shape, kernel, where", [
@@ -678,10 +872,10 @@ def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
 
 
 def _plane_tile_columns(dtype) -> int:
-    from ventanal.ops._numba_conv import _PLANE_VECTORS
+    from ventanal.ops._numba_conv import PLANE_VECTORS
     from ventanal.ops._numba_pool import vector_lanes
 
-    return _PLANE_VECTORS * vector_lanes(dtype)
+    return PLANE_VECTORS * vector_lanes(dtype)
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")

@@ -282,26 +282,40 @@ class WindowPlan:
 
         Columns, in order (named by :data:`TABLE_COLUMNS`): size, window,
         stride, dilation, pad_before, output, span, the interior windows'
-        first and stop (:meth:`AxisWindow.interior`), and the read cells'
-        offset and count (:meth:`AxisWindow.read_cells`).
+        first and stop (:meth:`AxisWindow.interior`), the read cells'
+        offset and count (:meth:`AxisWindow.read_cells`), the effective window
+        and the first tap of window 0 (:meth:`AxisWindow.start`).
 
         Examples
         --------
         >>> plan((10,), 3, strides=2, padding="SAME").table().tolist()
-        [[10, 3, 2, 1, 0, 5, 11, 0, 4, 0, 10]]
+        [[10, 3, 2, 1, 0, 5, 11, 0, 4, 0, 10, 3, 0]]
         """
         return np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
             len(self.axes), len(TABLE_COLUMNS))
 
 
 TABLE_COLUMNS = ("size", "window", "stride", "dilation", "pad_before", "output", "span",
-                 "interior_first", "interior_stop", "read_offset", "read_count")
+                 "interior_first", "interior_stop", "read_offset", "read_count",
+                 "effective_window", "first_tap")
 
 
 def axis_row(axis: AxisWindow) -> tuple[int, ...]:
-    """One row of :meth:`WindowPlan.table` (columns :data:`TABLE_COLUMNS`)."""
+    """One row of :meth:`WindowPlan.table` (columns :data:`TABLE_COLUMNS`).
+
+    The last columns are :attr:`AxisWindow.effective_window` and ``first_tap``,
+    :meth:`AxisWindow.start` of window 0: window ``i``'s tap ``m`` lies at
+    ``i * stride + first_tap + m * dilation``.
+
+    Examples
+    --------
+    >>> row = dict(zip(TABLE_COLUMNS, axis_row(plan((9,), 3, dilations=2, padding=1).axes[0])))
+    >>> row["effective_window"], row["first_tap"]
+    (5, -1)
+    """
     return (axis.size, axis.window, axis.stride, axis.dilation, axis.pad_before, axis.output,
-            axis.span) + axis.interior() + axis.read_cells()
+            axis.span) + axis.interior() + axis.read_cells() + (
+            axis.effective_window, int(axis.start(0)))
 
 
 def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
