@@ -239,7 +239,7 @@ def test_pool_matches_reference(case):
     assert_same(got, want, exact=kind == "MAX")
     expected_spatial = vt.output_shape(
         spatial_of(x_last), kwargs["window_shape"], kwargs["strides"], kwargs["padding"],
-        kwargs["dilations"], kwargs["ceil_mode"],
+        kwargs["dilations"], ceil_mode=kwargs["ceil_mode"],
     )
     got_last = got[None, ..., None] if bare else (
         np.moveaxis(got, 1, -1) if kwargs.get("data_format", "N").startswith("NC") else got
@@ -334,7 +334,7 @@ def test_strided_pool_is_subsampled_stride_one_pool(case):
     strides = vt.geometry.normalize_tuple(kwargs["strides"], x.ndim - 2, "strides")
     spatial = x.shape[1:-1]
     pads = vt.padding_amounts(spatial, kwargs["window_shape"], kwargs["strides"],
-                              kwargs["padding"], kwargs["dilations"], kwargs["ceil_mode"])
+                              kwargs["padding"], kwargs["dilations"], ceil_mode=kwargs["ceil_mode"])
     out = vt.pool(x, pooling_type="MAX", **kwargs)
     dense_kwargs = dict(kwargs, strides=1, padding=pads, ceil_mode=False)
     # pad the far side enough that every strided window start exists at stride 1
