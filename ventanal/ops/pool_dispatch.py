@@ -36,6 +36,9 @@ _DOUBLING_MIN_WINDOW = 6
 _MIN_CHANNELS_DIRECT = 8
 _MAX_TAPS_DIRECT = 4
 _MAX_DIRECT_3X3 = 3
+# Element-operations per output cell and doubling level (keys, loads, max, store), for
+# run_tasks's choice of threads.
+_DOUBLING_WORK_PER_LEVEL = 4
 # Window doubling works on floats as ordered integer keys of their width (_numba_pool._key).
 _KEY_TYPES = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 
@@ -86,7 +89,7 @@ def _numba_max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
         # the input rows it shares with the band above.
         band = -(-Ho // max(1, -(-_backend.num_threads() // (B * Do))))
         tasks = B * Do * -(-Ho // band)
-        work = out5.size * 4 * (kh.bit_length() + kw.bit_length())
+        work = out5.size * _DOUBLING_WORK_PER_LEVEL * (kh.bit_length() + kw.bit_length())
         key_zero = _KEY_TYPES.get(x.dtype, x.dtype.type)(0)   # keys have the item's width
         lanes = kernels.vector_lanes(key_zero.dtype)
         _, stream = vector_options(out5, Wo * C)   # whole output rows in whole vectors
