@@ -158,14 +158,14 @@ def test_max_pool_vs_torch(case, data):
         if "Output size is too small" in str(error):
             event("torch: no output window, vt must raise ValueError")
             with pytest.raises(ValueError):
-                vt.pool(x_vt, window, "MAX", strides, padding, dilations, data_format,
+                vt.pool(x_vt, window, "MAX", strides, padding, data_format, dilations,
                         ceil_mode=ceil_mode)
             return
         # max_pool3d's "input image ... smaller than kernel size" check is stricter than its
         # own size formula; nothing to compare
         reject()
     before = x_vt.copy()
-    got = vt.pool(x_vt, window, "MAX", strides, padding, dilations, data_format,
+    got = vt.pool(x_vt, window, "MAX", strides, padding, data_format, dilations,
                   ceil_mode=ceil_mode)
     np.testing.assert_array_equal(x_vt, before)
     expected = from_torch_layout(expected, how)
