@@ -1,6 +1,7 @@
 """Every fast path against the readable reference implementations it replaces.
 
-The fast paths (``ventanal/ops/_fast.py``: numba kernels, and the banded NumPy path used where
+The fast paths (``ventanal/ops/pool_dispatch.py``, ``conv_dispatch.py``: numba kernels, and the
+banded NumPy path used where
 numba is absent) must give the results of ``max_pool_reference``, ``avg_pool_reference`` and
 ``conv_reference``: max pooling bit for bit (NaN propagation, ``-inf`` or the smallest integer
 for windows without a real cell), averages and convolutions within a rounding bound derived
@@ -30,8 +31,9 @@ from hypothesis import strategies as st
 
 import ventanal as vt
 from ventanal import geometry
-from ventanal.ops import _backend, _fast
-from ventanal.ops.conv import _dtypes, conv_reference
+from ventanal.ops import _backend, conv_dispatch, memory, pool_dispatch, threads
+from ventanal.ops.conv import conv_reference
+from ventanal.ops.dtypes import conv_dtypes
 from ventanal.ops.pool import avg_pool_reference, max_pool_reference
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
@@ -173,7 +175,7 @@ def test_max_pool_equals_reference(name, data):
     want = max_pool_reference(x, plan)
     before = x.copy()
     with backend(name):
-        got = _fast.max_pool(x, plan)
+        got = pool_dispatch.max_pool(x, plan)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)   # NaN == NaN here; -inf and int minima exact
     np.testing.assert_array_equal(x, before)
@@ -191,7 +193,7 @@ def test_avg_pool_equals_reference(name, data):
     with np.errstate(invalid="ignore"):   # inf - inf: NaN, as vt.pool computes it
         want = avg_pool_reference(x, plan, count_include_pad=count_include_pad)
         with backend(name):
-            got = _fast.avg_pool(x, plan, count_include_pad)
+            got = pool_dispatch.avg_pool(x, plan, count_include_pad)
     assert_average_close(got, want, x, int(np.prod(plan.window_shape)))
 
 
@@ -251,7 +253,7 @@ def assert_conv_close(got, want, x, w, plan, groups):
     if want.dtype.kind != "f":
         np.testing.assert_array_equal(got, want)
         return
-    accumulator, _ = _dtypes(x, w)
+    accumulator, _ = conv_dtypes(x.dtype, w.dtype)
     terms = int(np.prod(plan.window_shape)) * w.shape[-2]
     with np.errstate(invalid="ignore", over="ignore"):
         bound = conv_reference(np.abs(x.astype(np.float64)), np.abs(w.astype(np.float64)),
@@ -280,7 +282,7 @@ def test_conv_equals_reference(name, data):
     with np.errstate(invalid="ignore", over="ignore"):
         want = conv_reference(x, w, plan, groups)
     with backend(name), np.errstate(invalid="ignore", over="ignore"):
-        got = _fast.conv(x, w, plan, groups)
+        got = conv_dispatch.conv(x, w, plan, groups)
     assert_conv_close(got, want, x, w, plan, groups)
 
 
@@ -329,10 +331,11 @@ def test_pool_written_cases(name, window, strides, padding, dilations):
         x[1, :4] = -np.inf
         plan = geometry.plan((23, 19), window, strides, padding, dilations)
         with backend(name):
-            np.testing.assert_array_equal(_fast.max_pool(x, plan), max_pool_reference(x, plan))
+            np.testing.assert_array_equal(pool_dispatch.max_pool(x, plan),
+                                          max_pool_reference(x, plan))
             for include in (False, True):
                 want = avg_pool_reference(x, plan, count_include_pad=include)
-                got = _fast.avg_pool(x, plan, include)
+                got = pool_dispatch.avg_pool(x, plan, include)
                 assert_average_close(got, want, x, int(np.prod(window)))
 
 
@@ -351,7 +354,7 @@ def test_max_of_signed_zeros(name, window, strides, channels):
     x = np.where(negative, -0.0, 0.0).astype(np.float32)
     plan = geometry.plan((40, 60), window, strides, "SAME")
     with backend(name):
-        got = _fast.max_pool(x, plan)
+        got = pool_dispatch.max_pool(x, plan)
     only_negative = max_pool_reference((~negative).astype(np.float32), plan) == 0
     only_positive = max_pool_reference(negative.astype(np.float32), plan) == 0
     assert only_negative.any() and only_positive.any()
@@ -411,7 +414,7 @@ def test_doubling_nan_of_either_sign(name, dtype):
     for window, strides in [((15, 15), 1), ((7, 9), (2, 3)), ((1, 12), 1), ((11, 1), 1)]:
         plan = geometry.plan((50, 45), window, strides, "SAME")
         with backend(name):
-            got = _fast.max_pool(x, plan)
+            got = pool_dispatch.max_pool(x, plan)
         want = max_pool_reference(x, plan)
         assert np.isnan(want).any()
         np.testing.assert_array_equal(got, want)
@@ -426,8 +429,8 @@ def test_doubling_last_levels_in_one_pass(dtype, streamed, monkeypatch):
     last level repeats the new row (8 = 4 + 4), two and three levels, H strides, bands."""
     from ventanal.ops._numba_pool import vector_lanes
 
-    monkeypatch.setattr(_fast, "_STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
-    monkeypatch.setattr(_fast, "_CACHE_MIN_BYTES", 0)     # every result 64-byte aligned
+    monkeypatch.setattr(memory, "STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
+    monkeypatch.setattr(memory, "ALIGNED_MIN_BYTES", 0)   # every result 64-byte aligned
     monkeypatch.setenv("VENTANAL_NUM_THREADS", "3")      # bands of a plane, on three threads
     lanes = vector_lanes(dtype)
     rng = np.random.default_rng(5)
@@ -439,7 +442,7 @@ def test_doubling_last_levels_in_one_pass(dtype, streamed, monkeypatch):
                                 ((20, 9), (3, 1)), ((9, 17), 2)]:
             plan = geometry.plan((61, width), window, strides, "SAME")
             with backend("numba"):
-                got = _fast.max_pool(x, plan)
+                got = pool_dispatch.max_pool(x, plan)
             np.testing.assert_array_equal(got, max_pool_reference(x, plan))
 
 
@@ -617,11 +620,11 @@ def test_numba_vector_loops(dtype, vectors, streamed, monkeypatch):
     from ventanal.ops._numba_pool import vector_lanes
 
     channels = vectors * vector_lanes(dtype)
-    monkeypatch.setattr(_fast, "_STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
-    monkeypatch.setattr(_fast, "_CACHE_MIN_BYTES", 0)     # every result 64-byte aligned
+    monkeypatch.setattr(memory, "STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
+    monkeypatch.setattr(memory, "ALIGNED_MIN_BYTES", 0)   # every result 64-byte aligned
     seen = []
-    options = _fast._vector_options
-    monkeypatch.setattr(_fast, "_vector_options",
+    options = pool_dispatch.vector_options
+    monkeypatch.setattr(pool_dispatch, "vector_options",
                         lambda out5, c: seen.append(options(out5, c)) or seen[-1])
     rng = np.random.default_rng(11)
     x = (rng.standard_normal((2, 13, 11, channels)) * 50).astype(dtype)
@@ -635,9 +638,11 @@ def test_numba_vector_loops(dtype, vectors, streamed, monkeypatch):
                                      ((2, 3), (1, 2), ((1, 1), (2, 0)))]:
         plan = geometry.plan((13, 11), window, strides, padding)
         with backend("numba"):
-            np.testing.assert_array_equal(_fast.max_pool(x, plan), max_pool_reference(x, plan))
+            np.testing.assert_array_equal(pool_dispatch.max_pool(x, plan),
+                                          max_pool_reference(x, plan))
             want = avg_pool_reference(x, plan, count_include_pad=False)
-            assert_average_close(_fast.avg_pool(x, plan, False), want, x, int(np.prod(window)))
+            assert_average_close(pool_dispatch.avg_pool(x, plan, False), want, x,
+                                 int(np.prod(window)))
     # five max pools and the two averages of at most four taps ran the direct kernels
     assert len(seen) == 7 and set(seen) == {(True, streamed)}
 
@@ -653,15 +658,15 @@ def test_vector_options():
     assert vector_lanes(np.float64) == width // 8 and vector_lanes(np.int8) == width
     big = np.empty((1, 1, 512, 256, 64), np.float32)           # 32 MiB
     aligned = big.ctypes.data % width == 0
-    assert _fast._vector_options(big, 64) == (True, aligned)
-    assert _fast._vector_options(big, 60) == (False, False)
-    assert _fast._vector_options(big, width // 4 + 4) == (False, False)
-    assert _fast._vector_options(big[..., :1, :], 64) == (True, False)   # small
+    assert pool_dispatch.vector_options(big, 64) == (True, aligned)
+    assert pool_dispatch.vector_options(big, 60) == (False, False)
+    assert pool_dispatch.vector_options(big, width // 4 + 4) == (False, False)
+    assert pool_dispatch.vector_options(big[..., :1, :], 64) == (True, False)   # small
     shifted = np.empty(big.size + 16, np.float32)
     offset = next(k for k in range(1, 16) if (shifted.ctypes.data + 4 * k) % width)
     view = shifted[offset:offset + big.size].reshape(big.shape)
     assert view.ctypes.data % width != 0
-    assert _fast._vector_options(view, 64) == (True, False)
+    assert pool_dispatch.vector_options(view, 64) == (True, False)
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -677,12 +682,13 @@ def test_all_padding_windows(name, plan):
             (1,) + plan.input_shape + (1,))
         w = np.ones(plan.window_shape + (1, 1), dtype)
         with backend(name):
-            np.testing.assert_array_equal(_fast.conv(x, w, plan, 1),
+            np.testing.assert_array_equal(conv_dispatch.conv(x, w, plan, 1),
                                           conv_reference(x, w, plan, 1))
         with backend(name):
-            np.testing.assert_array_equal(_fast.max_pool(x, plan), max_pool_reference(x, plan))
+            np.testing.assert_array_equal(pool_dispatch.max_pool(x, plan),
+                                          max_pool_reference(x, plan))
         with backend(name), np.errstate(invalid="ignore"):
-            got = _fast.avg_pool(x, plan, False)
+            got = pool_dispatch.avg_pool(x, plan, False)
         with np.errstate(invalid="ignore"):
             want = avg_pool_reference(x, plan)
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
@@ -702,7 +708,7 @@ def test_conv_planes_written_cases(name, kernel, strides, dilations, padding):
     w = rng.standard_normal((kernel, kernel, 1, 1)).astype(np.float32)
     plan = geometry.plan((41, 37), kernel, strides, padding, dilations)
     with backend(name):
-        got = _fast.conv(x, w, plan, 1)
+        got = conv_dispatch.conv(x, w, plan, 1)
     assert_conv_close(got, conv_reference(x, w, plan, 1), x, w, plan, 1)
 
 
@@ -710,19 +716,19 @@ def test_conv_planes_written_cases(name, kernel, strides, dilations, padding):
 def test_numba_hands_large_kernels_to_the_fft_checking_the_input_once(monkeypatch):
     """64x64 taps (above both thresholds of the plane tiles): the numba path decides on the
     NumPy path's FFT, and the check that every value is finite runs once, not again there."""
-    from ventanal.ops import _numpy_fast
+    from ventanal.ops import _numpy_conv
 
     checks, transforms = [], []
-    exact, fft_conv = _numpy_fast.fft_exact, _numpy_fast._fft_conv
-    monkeypatch.setattr(_numpy_fast, "fft_exact", lambda *a: checks.append(1) or exact(*a))
-    monkeypatch.setattr(_numpy_fast, "_fft_conv",
+    exact, fft_conv = _numpy_conv.fft_exact, _numpy_conv._fft_conv
+    monkeypatch.setattr(_numpy_conv, "fft_exact", lambda *a: checks.append(1) or exact(*a))
+    monkeypatch.setattr(_numpy_conv, "_fft_conv",
                         lambda *a: transforms.append(1) or fft_conv(*a))
     rng = np.random.default_rng(8)
     x = rng.standard_normal((1, 80, 90, 1)).astype(np.float32)
     w = rng.standard_normal((64, 64, 1, 1)).astype(np.float32)
     plan = geometry.plan((80, 90), 64, 1, "SAME")
     with backend("numba"):
-        got = _fast.conv(x, w, plan, 1)
+        got = conv_dispatch.conv(x, w, plan, 1)
     assert len(checks) == 1 and len(transforms) == 1
     assert_conv_close(got, conv_reference(x, w, plan, 1), x, w, plan, 1)
 
@@ -778,7 +784,7 @@ def test_conv_special_values_stay_in_their_windows(name, special, shape, kernel,
     with np.errstate(invalid="ignore"):
         want = conv_reference(x, w, plan, channels)
     with backend(name), np.errstate(invalid="ignore"):
-        got = _fast.conv(x, w, plan, channels)
+        got = conv_dispatch.conv(x, w, plan, channels)
     assert np.isfinite(want).any() and not np.isfinite(want).all()
     np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
     assert_conv_close(got, want, x, w, plan, channels)
@@ -808,7 +814,7 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
     w = rng.standard_normal(kernel + (shape[-1], out_channels)).astype(dtype)
     plan = geometry.plan(shape[1:-1], kernel, strides, padding, dilations)
     with backend(name), np.errstate(invalid="ignore"):
-        got = _fast.conv(x, w, plan, 1)
+        got = conv_dispatch.conv(x, w, plan, 1)
     with np.errstate(invalid="ignore"):
         want = conv_reference(x, w, plan, 1)
     assert np.isinf(want).any()
@@ -818,7 +824,7 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
 
         terms = int(np.prod(kernel)) * shape[-1]
         wide = vector_bytes() == 64
-        limit = _fast._MAX_TERMS_TILES_WIDE if wide else _fast._MAX_TERMS_TILES
+        limit = conv_dispatch._MAX_TERMS_TILES_WIDE if wide else conv_dispatch._MAX_TERMS_TILES
         strip = 2 * vector_bytes() // np.dtype(dtype).itemsize
         assert bool(ran) == (terms <= limit and out_channels % strip == 0)
     assert_conv_close(got, want, x, w, plan, 1)
@@ -827,7 +833,7 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
 def _record_conv_kernels(monkeypatch, *names) -> list[str]:
     """The names of the numba conv kernels among ``names`` as they are called (one entry per
     chunk of tasks), the kernels still doing their work."""
-    kernels = _backend.numba_kernels(required=True)["conv"]
+    kernels = _backend.numba_kernels(required=True)
     calls = []
     for name in names:
         kernel = getattr(kernels, name)
@@ -855,7 +861,7 @@ def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
         plan = geometry.plan(x.shape[1:3], (3, 3), 1, "VALID")
         ran.clear()
         with backend("numba"):
-            y = _fast.conv(x, w, plan, 1)
+            y = conv_dispatch.conv(x, w, plan, 1)
         assert ran, "not the tiles path"
         return y
 
@@ -921,7 +927,7 @@ def test_conv_plane_tiles(rows, extra, kernel, dilations, padding, dtype, layout
         p = geometry.plan(x.shape[1:3], kernel, 1, padding, dilations)
         ran.clear()
         with backend("numba"), np.errstate(invalid="ignore"):
-            y = _fast.conv(x, w, p, groups)
+            y = conv_dispatch.conv(x, w, p, groups)
         assert ran, "not the plane tiles"
         return y
 
@@ -963,7 +969,7 @@ def test_conv_plane_tiles_only_where_they_apply(monkeypatch):
         plan = geometry.plan(x.shape[1:3], (3, 3), strides, "SAME", dilations)
         calls.clear()
         with backend("numba"), np.errstate(invalid="ignore"):
-            got = _fast.conv(x, weights, plan, 1)
+            got = conv_dispatch.conv(x, weights, plan, 1)
         with np.errstate(invalid="ignore"):
             want = conv_reference(x, weights, plan, 1)
         assert set(calls) == ({path} if path else set()), (strides, dilations)
@@ -972,7 +978,7 @@ def test_conv_plane_tiles_only_where_they_apply(monkeypatch):
     small = x[:, :3]                                      # 3 output rows: under a tile
     calls.clear()
     with backend("numba"):
-        _fast.conv(small, w, geometry.plan(small.shape[1:3], 3, 1, "SAME"), 1)
+        conv_dispatch.conv(small, w, geometry.plan(small.shape[1:3], 3, 1, "SAME"), 1)
     assert set(calls) == {"conv_planes"}
 
 
@@ -985,7 +991,7 @@ def test_conv_depthwise_channels_first_and_groups(name):
     for groups, per_group, out in ((6, 1, 6), (6, 1, 12), (2, 3, 4), (1, 6, 32)):
         w = rng.standard_normal((3, 5, per_group, out))
         with backend(name):
-            got = _fast.conv(x, w, plan, groups)
+            got = conv_dispatch.conv(x, w, plan, groups)
         assert_conv_close(got, conv_reference(x, w, plan, groups), x, w, plan, groups)
 
 
@@ -997,7 +1003,7 @@ def test_integer_conv_is_exact(name):
     w = np.ones((3, 3, 2, 4), np.int64) * 1001
     plan = geometry.plan((6, 6), 3, 1, "SAME")
     with backend(name):
-        got = _fast.conv(x, w, plan, 1)
+        got = conv_dispatch.conv(x, w, plan, 1)
     np.testing.assert_array_equal(got, conv_reference(x, w, plan, 1))
 
 
@@ -1005,9 +1011,9 @@ def test_reference_backend_and_empty_arrays():
     plan = geometry.plan((4, 4), 2, 2)
     x = np.ones((1, 4, 4, 1), np.float32)
     with backend("reference"):
-        assert _fast.max_pool(x, plan) is None
-        assert _fast.conv(x, np.ones((2, 2, 1, 1), np.float32), plan, 1) is None
-    assert _fast.max_pool(np.ones((0, 4, 4, 1)), plan) is None   # nothing to speed up
+        assert pool_dispatch.max_pool(x, plan) is None
+        assert conv_dispatch.conv(x, np.ones((2, 2, 1, 1), np.float32), plan, 1) is None
+    assert pool_dispatch.max_pool(np.ones((0, 4, 4, 1)), plan) is None   # nothing to speed up
 
 
 def test_environment_variables_are_checked():
@@ -1016,7 +1022,7 @@ def test_environment_variables_are_checked():
     with environment(VENTANAL_NUM_THREADS="zero"), pytest.raises(ValueError, match="THREADS"):
         vt.pool(np.ones(4), [2])
     with environment(VENTANAL_RESULT_CACHE_MB="lots"), pytest.raises(ValueError, match="MiB"):
-        _fast.empty((1 << 21,), np.float32)
+        memory.empty((1 << 21,), np.float32)
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -1063,13 +1069,13 @@ def test_workers_compute_under_the_callers_errstate(monkeypatch):
         time.sleep(0.002)            # let the other thread take a chunk too
 
     with np.errstate(over="raise"):
-        _fast.run_tasks(kernel, (), 16, 1 << 40)
+        threads.run_tasks(kernel, (), 16, 1 << 40)
     assert len(seen) == 2 and set(seen.values()) == {"raise"}
-    _fast.run_tasks(kernel, (), 16, 1 << 40)
+    threads.run_tasks(kernel, (), 16, 1 << 40)
     assert np.geterr()["over"] != "raise"
 
 
-CAN_PLACE = (_fast._sched_getcpu is not None and hasattr(os, "sched_getaffinity")
+CAN_PLACE = (threads._sched_getcpu is not None and hasattr(os, "sched_getaffinity")
              and len(os.sched_getaffinity(0)) >= 2)
 
 
@@ -1090,10 +1096,10 @@ def test_a_worker_on_a_busy_cpu_moves_and_stays_free():
     one at once; its affinity is the same afterwards (nothing stays pinned)."""
     def worker():
         allowed = os.sched_getaffinity(0)
-        here = _fast._current_cpu()
+        here = threads._current_cpu()
         busy = {here}
-        _fast._spread(busy)
-        return allowed, here, _fast._current_cpu(), busy, os.sched_getaffinity(0)
+        threads._spread(busy)
+        return allowed, here, threads._current_cpu(), busy, os.sched_getaffinity(0)
 
     allowed, before, after, busy, affinity = _in_thread(worker)
     assert after != before and after in allowed
@@ -1104,10 +1110,10 @@ def test_a_worker_on_a_busy_cpu_moves_and_stays_free():
 def test_a_worker_stays_where_it_is_when_no_cpu_is_free_or_it_is_alone():
     def worker(taken):
         allowed = os.sched_getaffinity(0)
-        here = _fast._current_cpu()
+        here = threads._current_cpu()
         busy = set(allowed) if taken else set(allowed) - {here}
-        _fast._spread(busy)
-        return here, _fast._current_cpu(), busy, allowed, os.sched_getaffinity(0)
+        threads._spread(busy)
+        return here, threads._current_cpu(), busy, allowed, os.sched_getaffinity(0)
 
     for taken in (True, False):
         here, now, busy, allowed, affinity = _in_thread(lambda taken=taken: worker(taken))
@@ -1117,16 +1123,16 @@ def test_a_worker_stays_where_it_is_when_no_cpu_is_free_or_it_is_alone():
 
 
 def test_placement_is_skipped_where_cpus_cannot_be_read(monkeypatch):
-    monkeypatch.setattr(_fast, "_sched_getcpu", None)
-    assert _fast._current_cpu() == -1
+    monkeypatch.setattr(threads, "_sched_getcpu", None)
+    assert threads._current_cpu() == -1
     busy = {-1}
-    _fast._spread(busy)
+    threads._spread(busy)
     assert busy == {-1}
     monkeypatch.setenv("VENTANAL_NUM_THREADS", "2")
     x = np.random.default_rng(2).standard_normal((4, 256, 256, 16)).astype(np.float32)
     for name in ("numpy", "numba") if HAVE_NUMBA else ("numpy",):
         with backend(name):
-            got = _fast.max_pool(x, geometry.plan((256, 256), 2, 2))
+            got = pool_dispatch.max_pool(x, geometry.plan((256, 256), 2, 2))
         np.testing.assert_array_equal(got, max_pool_reference(x, geometry.plan((256, 256), 2, 2)))
 
 
@@ -1134,16 +1140,75 @@ def test_placement_is_skipped_where_cpus_cannot_be_read(monkeypatch):
 # Memory of results
 # ---------------------------------------------------------------------------------------------
 
+def memory_of(y: np.ndarray) -> np.ndarray:
+    """The array that owns ``y``'s memory (NumPy points a view's base at the owner)."""
+    return y if y.base is None else y.base
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_results_own_their_memory_by_default(name):
+    """Without ``VENTANAL_RESULT_CACHE_MB`` every result has memory of its own: an array that
+    owns it and holds nothing else (a large result's is a byte buffer, for the kernels' 64-byte
+    alignment), freed with the result; nothing is kept for later results."""
+    import gc
+    import weakref
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 1024, 1024, 8)).astype(np.float32)   # 32 MiB results
+    plan = geometry.plan((1024, 1024), 1, 1)
+    with environment(VENTANAL_RESULT_CACHE_MB=None), backend(name):
+        results = [vt.pool(np.ones((8, 8)), 2, strides=2),
+                   vt.conv(np.ones((9, 9)), np.ones((3, 3))),
+                   pool_dispatch.max_pool(x, plan), pool_dispatch.max_pool(x, plan),
+                   vt.pool(x, 2, "AVG", data_format="NHWC")]
+        for y in results:
+            owner = memory_of(y)
+            assert isinstance(owner, np.ndarray) and owner.flags.owndata
+            assert owner.nbytes <= y.nbytes + memory.ALIGNMENT
+        assert not np.shares_memory(results[2], results[3])
+        owner = weakref.ref(memory_of(results[2]))
+        del results[2]
+        gc.collect()
+        assert owner() is None                     # freed with the result
+        assert memory._idle_bytes == 0              # and not kept for later
+        again = pool_dispatch.max_pool(x * 2, plan)
+        np.testing.assert_array_equal(again, x * 2)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "lots", "1e400"])
+def test_a_bad_result_cache_size_is_one_clear_error_at_the_call(value):
+    with environment(VENTANAL_RESULT_CACHE_MB=value), pytest.raises(
+            ValueError, match=r"VENTANAL_RESULT_CACHE_MB must be a number of MiB >= 0.*got"):
+        vt.pool(np.ones((4, 4)), 2)
+    with environment(VENTANAL_RESULT_CACHE_MB=value), pytest.raises(ValueError, match="MiB"):
+        memory.empty((1 << 21,), np.float32)
+
+
+def test_a_bad_result_cache_size_set_while_results_live_raises_nothing_when_they_die():
+    """The finaliser of a recycled result never raises (it would print a traceback at garbage
+    collection): a bad value set meanwhile keeps nothing, the next call reports it."""
+    import gc
+
+    with environment(VENTANAL_RESULT_CACHE_MB="64"):
+        y = memory.empty((1 << 21,), np.float32)
+    with environment(VENTANAL_RESULT_CACHE_MB="nan"):
+        del y
+        gc.collect()
+        with pytest.raises(ValueError, match="VENTANAL_RESULT_CACHE_MB"):
+            memory.empty((1 << 21,), np.float32)
+
+
 def test_recycled_result_memory_is_never_shared_while_alive():
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((1, 1024, 1024, 8)).astype(np.float32)   # 8 MiB results
+    x = rng.standard_normal((1, 1024, 1024, 8)).astype(np.float32)   # 32 MiB results
     plan = geometry.plan((1024, 1024), 1, 1)
-    first = _fast.max_pool(x, plan)
-    view = first[0, ::2]            # a view keeps the memory alive after `first` is gone
-    kept = view.copy()
-    del first
-    second = _fast.max_pool(x * 2, plan)
-    third = _fast.max_pool(x * 3, plan)
+    with environment(VENTANAL_RESULT_CACHE_MB="256"):
+        first = pool_dispatch.max_pool(x, plan)
+        view = first[0, ::2]            # a view keeps the memory alive after `first` is gone
+        kept = view.copy()
+        del first
+        second = pool_dispatch.max_pool(x * 2, plan)
+        third = pool_dispatch.max_pool(x * 3, plan)
     np.testing.assert_array_equal(view, kept)
     np.testing.assert_array_equal(second, x * 2)
     np.testing.assert_array_equal(third, x * 3)
@@ -1151,17 +1216,21 @@ def test_recycled_result_memory_is_never_shared_while_alive():
     assert second.flags.writeable and second.flags.c_contiguous
 
 
-def test_recycling_reuses_dead_results_and_can_be_turned_off():
+def test_recycling_reuses_dead_results_when_asked_and_can_be_turned_off():
     shape = (1 << 21,)               # 8 MiB of float32
-    first = _fast.empty(shape, np.float32)
-    address = first.ctypes.data
-    del first
-    again = _fast.empty(shape, np.float32)
-    assert again.ctypes.data == address   # the dead result's memory, already paged in
-    assert again.ctypes.data % 64 == 0
+    with environment(VENTANAL_RESULT_CACHE_MB="64"):
+        first = memory.empty(shape, np.float32)
+        address = first.ctypes.data
+        del first
+        again = memory.empty(shape, np.float32)
+        assert again.ctypes.data == address   # the dead result's memory, already paged in
+        assert again.ctypes.data % memory.ALIGNMENT == 0 and not again.flags.owndata
+        del again
+        assert memory._idle_bytes == shape[0] * 4
     with environment(VENTANAL_RESULT_CACHE_MB="0"):
-        plain = _fast.empty(shape, np.float32)
-    assert plain.flags.owndata
+        plain = memory.empty(shape, np.float32)
+        assert memory._idle_bytes == 0          # turning it off lets the idle memory go
+    assert plain.ctypes.data % memory.ALIGNMENT == 0 and memory_of(plain).flags.owndata
 
 
 # ---------------------------------------------------------------------------------------------

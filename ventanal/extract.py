@@ -14,16 +14,18 @@ padding=conv_padding, use_bias=False)``, ``Activation(activation)`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import geometry
+from .geometry import IntOrSequence, PaddingLike
 from .ops import activations
-from .ops._common import as_array
 from .ops.conv import conv
+from .ops.inputs import as_array
 from .ops.pool import pool
 
 __all__ = ["Extraction", "extract"]
@@ -129,8 +131,11 @@ def _float_image(image) -> np.ndarray:
     return array
 
 
-def extract(image, kernel, conv_stride=1, conv_padding="valid", activation="relu",
-            pool_size=2, pool_stride=2, pool_padding="same") -> Extraction:
+def extract(image: ArrayLike, kernel: ArrayLike | str, conv_stride: IntOrSequence = 1,
+            conv_padding: PaddingLike = "valid",
+            activation: str | Callable[[np.ndarray], np.ndarray] | None = "relu",
+            pool_size: IntOrSequence = 2, pool_stride: IntOrSequence | None = 2,
+            pool_padding: PaddingLike = "same") -> Extraction:
     """Filter, detect and condense an image (or a sequence) and keep every stage.
 
     Parameters

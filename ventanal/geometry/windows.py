@@ -243,6 +243,39 @@ class AxisWindow:
         taps = self.taps()
         return ((taps >= -self.pad_before) & (taps < self.size + self.pad_after)).sum(axis=1)
 
+    def tap_slice(self, tap: int, first: int = 0, stop: int | None = None, *,
+                  origin: int | None = None) -> slice:
+        """Where tap ``tap`` of windows ``first .. stop - 1`` lies, as one strided slice.
+
+        Positions are counted from ``origin``: by default the first tap of
+        window ``first``, so the slice indexes the buffer that
+        :meth:`read_range` describes (or, for ``first=0``, an input padded by
+        ``pad_before``); ``origin=0`` gives input positions.
+
+        Examples
+        --------
+        >>> ax = plan((9,), 3, strides=2).axes[0]    # windows start at 0, 2, 4, 6
+        >>> ax.tap_slice(1), ax.tap_slice(2, 1, 3), ax.tap_slice(0, 2, origin=0)
+        (slice(1, 8, 2), slice(2, 5, 2), slice(4, 7, 2))
+        """
+        stop = self.output if stop is None else stop
+        origin = self.start(first) if origin is None else origin
+        begin = int(self.tap(first, tap)) - origin
+        return slice(begin, begin + (stop - 1 - first) * self.stride + 1, self.stride)
+
+    def windows_within(self, cells: int) -> int:
+        """How many consecutive windows read no more than ``cells`` consecutive positions.
+
+        The inverse of :meth:`read_range`'s count (0 when not even one window fits).
+
+        Examples
+        --------
+        >>> ax = plan((9,), 3, strides=2).axes[0]
+        >>> ax.windows_within(7), ax.read_range(0, 3)[1], ax.windows_within(2)
+        (3, 7, 0)
+        """
+        return max(0, (cells - self.effective_window) // self.stride + 1)
+
 
 @dataclass(frozen=True)
 class WindowPlan:
@@ -293,6 +326,23 @@ class WindowPlan:
         """
         return np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
             len(self.axes), len(TABLE_COLUMNS))
+
+    def lifted(self, rank: int) -> WindowPlan:
+        """The plan with leading axes of one cell and one tap, ``rank`` axes in all.
+
+        A kernel written for three axes runs a 1-D or 2-D plan lifted this way.
+
+        Examples
+        --------
+        >>> p = plan((5, 7), 3).lifted(3)
+        >>> p.input_shape, p.window_shape, p.output_shape
+        ((1, 5, 7), (1, 3, 3), (1, 3, 5))
+        """
+        if rank < len(self.axes):
+            raise ValueError(f"`rank` must be at least the plan's {len(self.axes)} axes, "
+                             f"got {rank}")
+        unit = plan((1,), 1).axes
+        return WindowPlan(unit * (rank - len(self.axes)) + self.axes)
 
 
 TABLE_COLUMNS = ("size", "window", "stride", "dilation", "pad_before", "output", "span",

@@ -18,23 +18,23 @@ stays NumPy-only. Its kernels are compiled once per dtype and cached on disk (ne
 modules, or in numba's user cache when the package directory is read-only, or in a temporary
 directory when neither is writable).
 
-First-call cost, measured on the 2-core benchmark machine: importing numba takes about 0.4 s;
-compiling the kernels of one op for one dtype 2 to 10 s the very first time (e.g. 16 s for
-everything ``ventanal extract`` would need), then loading them from the cache about 0.1 s per
-kernel in any later process.
+Importing numba and compiling a kernel cost seconds the very first time, a fraction of that to
+load from the cache in any later process (``benchmarks/README.md`` has the numbers), hence the
+``auto`` threshold.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from types import SimpleNamespace
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
 BACKEND_VARIABLE = "VENTANAL_BACKEND"
 THREADS_VARIABLE = "VENTANAL_NUM_THREADS"
 
 _lock = threading.Lock()
-_numba_modules: dict | None = None
+_numba_modules: SimpleNamespace | None = None
 _numba_error: BaseException | None = None
 
 
@@ -85,8 +85,9 @@ def num_threads() -> int:
     return max(1, available)
 
 
-def numba_kernels(required: bool = False) -> dict | None:
-    """The numba kernel modules ``{"pool": ..., "conv": ...}``, imported on first use.
+def numba_kernels(required: bool = False) -> SimpleNamespace | None:
+    """The numba kernels, by name (``max_rows``, ``conv_tiles``, ``vector_bytes``...), imported
+    on first use.
 
     Returns None when numba cannot be imported (unless ``required``: then ImportError).
     """
@@ -104,14 +105,27 @@ def numba_kernels(required: bool = False) -> dict | None:
     return _numba_modules
 
 
-def _import_kernels() -> dict:
-    import importlib
+def _kernels() -> SimpleNamespace:
+    """Every kernel entry point the dispatch modules call: the one place that knows which
+    module holds which kernel."""
+    from . import _numba_conv, _numba_pool
 
+    return SimpleNamespace(
+        max_rows=_numba_pool.max_rows, max_channels=_numba_pool.max_channels,
+        max_doubling=_numba_pool.max_doubling, avg_rows=_numba_pool.avg_rows,
+        avg_channels=_numba_pool.avg_channels, vector_bytes=_numba_pool.vector_bytes,
+        vector_lanes=_numba_pool.vector_lanes,
+        conv_channels=_numba_conv.conv_channels, conv_planes=_numba_conv.conv_planes,
+        conv_plane_tiles=_numba_conv.conv_plane_tiles, conv_tiles=_numba_conv.conv_tiles,
+        im2col=_numba_conv.im2col,
+        PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS)
+
+
+def _import_kernels() -> SimpleNamespace:
     import numba  # noqa: F401  (an ImportError here means: use the NumPy path)
 
-    names = {"pool": "._numba_pool", "conv": "._numba_conv"}
     try:
-        return {key: importlib.import_module(name, __package__) for key, name in names.items()}
+        return _kernels()
     except RuntimeError as error:
         # numba raises RuntimeError("cannot cache function ...") at decoration time when
         # neither the package directory nor its user cache directory is writable.
@@ -122,4 +136,4 @@ def _import_kernels() -> dict:
         from numba.core import config
 
         config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "ventanal-numba-cache")
-        return {key: importlib.import_module(name, __package__) for key, name in names.items()}
+        return _kernels()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._common import as_array
+from .inputs import as_array
 
 __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "softmax", "linear", "ACTIVATIONS",
            "get"]
@@ -15,7 +16,7 @@ def _float(x, name: str = "x") -> np.ndarray:
     return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
-def relu(x) -> np.ndarray:
+def relu(x: ArrayLike) -> np.ndarray:
     """Rectified linear unit, ``max(x, 0)``; dtype kept, NaN propagates.
 
     Examples

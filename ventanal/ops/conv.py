@@ -15,8 +15,10 @@ from numpy.typing import ArrayLike
 
 from .. import geometry
 from ..geometry import IntOrSequence, PaddingLike
-from . import _fast
-from ._common import Layout, as_array, pad_to_plan, quiet_floats, window_slices
+from . import conv_dispatch
+from .canvas import pad_to_plan, window_slices
+from .dtypes import conv_dtypes
+from .inputs import Layout, as_array, quiet_floats
 
 __all__ = ["conv"]
 
@@ -148,7 +150,7 @@ def conv(input: ArrayLike, filters: ArrayLike, strides: IntOrSequence | None = N
     # The fast kernels (numba, or banded NumPy) give the reference's result within rounding;
     # None means VENTANAL_BACKEND=reference asks for the readable implementation below.
     with quiet_floats():
-        y = _fast.conv(x_cl, w, plan, groups)
+        y = conv_dispatch.conv(x_cl, w, plan, groups)
         if y is None:
             y = conv_reference(x_cl, w, plan, groups)
     return layout.from_channels_last(y)
@@ -163,18 +165,6 @@ def _groups(groups) -> int:
     return int(groups)
 
 
-def _dtypes(x: np.ndarray, w: np.ndarray) -> tuple[np.dtype, np.dtype]:
-    """(accumulator, result) dtypes."""
-    result = np.result_type(x.dtype, w.dtype)
-    if result == np.bool_:
-        result = np.dtype(np.int64)
-    if result == np.float16:
-        return np.dtype(np.float32), result
-    if result.kind == "f":
-        return result, result
-    return np.dtype(np.int64), result
-
-
 def conv_reference(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
                    groups: int = 1) -> np.ndarray:
     """Readable NumPy convolution of channels-last ``x`` with ``w`` (spatial, in/g, out).
@@ -183,7 +173,7 @@ def conv_reference(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
     (one strided slice) times the tap's (in, out) matrix, summed over taps:
     ``out = sum_tap x[tap] @ w[tap]``. Loops over taps, never over pixels.
     """
-    accumulator, result = _dtypes(x, w)
+    accumulator, result = conv_dtypes(x.dtype, w.dtype)
     padded = pad_to_plan(x.astype(accumulator, copy=False), plan, 0)
     w = w.astype(accumulator, copy=False)
     batch, out_channels = x.shape[0], w.shape[-1]

@@ -15,8 +15,10 @@ from numpy.typing import ArrayLike
 
 from .. import geometry
 from ..geometry import IntOrSequence, PaddingLike
-from . import _fast
-from ._common import Layout, as_array, pad_to_plan, quiet_floats, spatial_rank, window_slices
+from . import pool_dispatch
+from .canvas import pad_to_plan, window_slices
+from .dtypes import average_dtypes, lowest
+from .inputs import Layout, as_array, quiet_floats, spatial_rank
 
 __all__ = ["pool", "max_pool", "avg_pool", "global_pool"]
 
@@ -155,11 +157,11 @@ def pool(input: ArrayLike, window_shape: IntOrSequence, pooling_type: str = "MAX
     # None when VENTANAL_BACKEND=reference asks for the readable implementations below.
     with quiet_floats():
         if kind == "MAX":
-            y = _fast.max_pool(x, plan)
+            y = pool_dispatch.max_pool(x, plan)
             if y is None:
                 y = max_pool_reference(x, plan)
         else:
-            y = _fast.avg_pool(x, plan, bool(count_include_pad))
+            y = pool_dispatch.avg_pool(x, plan, bool(count_include_pad))
             if y is None:
                 y = avg_pool_reference(x, plan, count_include_pad=bool(count_include_pad))
     return layout.from_channels_last(y)
@@ -173,15 +175,6 @@ def _pooling_type(pooling_type) -> str:
     return kind
 
 
-def _lowest(dtype: np.dtype):
-    """The identity of ``maximum``: -inf for floats, the smallest integer otherwise."""
-    if dtype.kind == "f":
-        return -np.inf
-    if dtype.kind == "b":
-        return False
-    return np.iinfo(dtype).min
-
-
 def _offsets(plan: geometry.WindowPlan):
     return itertools.product(*(range(k) for k in plan.window_shape))
 
@@ -193,7 +186,7 @@ def max_pool_reference(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
     ``prod(window_shape)`` taps, never over pixels. Padding is filled with
     the identity of ``maximum``, so it never wins.
     """
-    padded = pad_to_plan(x, plan, _lowest(x.dtype))
+    padded = pad_to_plan(x, plan, lowest(x.dtype))
     out = None
     for offsets in _offsets(plan):
         taps = padded[window_slices(plan, offsets)]
@@ -202,18 +195,6 @@ def max_pool_reference(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
         else:
             np.maximum(out, taps, out=out)
     return out
-
-
-def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
-    if dtype == np.float16:
-        return np.dtype(np.float32)
-    if dtype.kind == "f":
-        return dtype
-    return np.dtype(np.float64)
-
-
-def _output_float_dtype(dtype: np.dtype) -> np.dtype:
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 def average_divisor(plan: geometry.WindowPlan, count_include_pad: bool) -> np.ndarray:
@@ -235,14 +216,14 @@ def average_divisor(plan: geometry.WindowPlan, count_include_pad: bool) -> np.nd
 def avg_pool_reference(x: np.ndarray, plan: geometry.WindowPlan, *,
                        count_include_pad: bool = False) -> np.ndarray:
     """Readable NumPy average pooling of channels-last ``x``: sum of taps / divisor."""
-    accumulator = _accumulator_dtype(x.dtype)
+    accumulator, result = average_dtypes(x.dtype)
     padded = pad_to_plan(x.astype(accumulator, copy=False), plan, 0)
     total = np.zeros((x.shape[0],) + plan.output_shape + (x.shape[-1],), dtype=accumulator)
     for offsets in _offsets(plan):
         total += padded[window_slices(plan, offsets)]
     with np.errstate(invalid="ignore", divide="ignore"):
         total /= average_divisor(plan, count_include_pad).astype(accumulator)
-    return total.astype(_output_float_dtype(x.dtype), copy=False)
+    return total.astype(result, copy=False)
 
 
 # ---------------------------------------------------------------------------
@@ -363,7 +344,7 @@ def global_pool(x: ArrayLike, pooling_type: str = "AVG", keepdims: bool = False,
         raise ValueError(f"`x` must have non-empty spatial axes, got shape {array.shape}")
     if kind == "MAX":
         return array.max(axis=axes, keepdims=bool(keepdims))
+    accumulator, result = average_dtypes(array.dtype)
     with quiet_floats():
-        mean = array.mean(axis=axes, keepdims=bool(keepdims),
-                          dtype=_accumulator_dtype(array.dtype))
-    return mean.astype(_output_float_dtype(array.dtype), copy=False)
+        mean = array.mean(axis=axes, keepdims=bool(keepdims), dtype=accumulator)
+    return mean.astype(result, copy=False)

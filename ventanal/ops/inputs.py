@@ -1,6 +1,8 @@
 """Input handling shared by the ops: array coercion, layouts, rank inference.
 
-No window arithmetic here: sizes and pads come from :mod:`ventanal.geometry`.
+:func:`as_array` is the one place an array-like becomes an array (the ops, the activations
+and :func:`ventanal.extract` use it). No window arithmetic here: sizes and pads come from
+:mod:`ventanal.geometry`.
 """
 
 from __future__ import annotations
@@ -105,42 +107,3 @@ class Layout:
         if self.bare:
             return x.shape
         return x.shape[2:] if self.channels_first else x.shape[1:-1]
-
-
-def pad_to_plan(x: np.ndarray, plan: geometry.WindowPlan, fill,
-                allocate=np.empty) -> np.ndarray:
-    """Channels-last ``x`` padded (or cropped) to exactly the cells the windows read.
-
-    The reference kernels index this array from 0; cells never read (stride
-    > window) are cropped, cells past the padding (``ceil_mode``) are added.
-    A padded array comes from ``allocate(shape, dtype)`` (the fast paths pass one that
-    recycles memory); only its padding cells are filled, the rest is copied once.
-    """
-    widths = [(0, 0)]
-    crops = [slice(None)]
-    for axis in plan.axes:
-        after = axis.read_after
-        widths.append((axis.pad_before, max(after, 0)))
-        crops.append(slice(0, axis.size + min(after, 0)))
-    widths.append((0, 0))
-    crops.append(slice(None))
-    x = x[tuple(crops)]
-    if all(w == (0, 0) for w in widths):
-        return x
-    shape = tuple(n + a + b for n, (a, b) in zip(x.shape, widths, strict=True))
-    out = allocate(shape, x.dtype)
-    for i, (before, after) in enumerate(widths):
-        head = (slice(None),) * i
-        if before:
-            out[head + (slice(0, before),)] = fill
-        if after:
-            out[head + (slice(shape[i] - after, shape[i]),)] = fill
-    out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, widths, strict=True))] = x
-    return out
-
-
-def window_slices(plan: geometry.WindowPlan, offsets: Sequence[int]) -> tuple[slice, ...]:
-    """Slices of a :func:`pad_to_plan` array holding tap ``offsets`` of every window."""
-    return (slice(None),) + tuple(
-        slice(m * a.dilation, m * a.dilation + (a.output - 1) * a.stride + 1, a.stride)
-        for m, a in zip(offsets, plan.axes, strict=True)) + (slice(None),)

@@ -1,0 +1,198 @@
+"""Fast convolution: pick a backend and a kernel from the plan, and run it on every core.
+
+``conv()`` calls :func:`conv` here with a channels-last input, the filters and the op's plan.
+It returns the result, computed by the backend that :mod:`._backend` selects (numba kernels or
+the fast NumPy path), or None when the reference implementation should run
+(``VENTANAL_BACKEND=reference``); every path gives the reference's result within rounding.
+
+The numba kernel comes from the plan and the channels: row-buffer kernels on single-channel
+planes (``conv_planes``, or ``conv_plane_tiles`` in register tiles), register tiles of output
+channels (``conv_tiles``), a direct kernel for few channels and integers (``conv_channels``),
+and BLAS on bands of the input matrix for the rest; the FFT of the NumPy path for large
+single-channel kernels. The thresholds are where one way overtakes the other on the
+benchmark machines (``benchmarks/README.md``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+from .. import geometry
+from . import _backend, _numpy_conv, memory
+from .canonical import Canonical
+from .canvas import pad_to_plan
+from .dtypes import NUMBA_DTYPES, conv_dtypes
+from .threads import run_tasks
+
+__all__ = ["conv"]
+
+# Float convolutions with few input and output channels (outside whole register tiles) use the
+# direct kernel ``conv_channels``; the others go to ``conv_tiles`` or BLAS on bands of the input
+# matrix, which use the vector units better as soon as the channels fill them.
+_MAX_CHANNELS_DIRECT = 4
+_MAX_OUT_CHANNELS_DIRECT = 16
+# Float convolutions with at most this many terms (taps x input channels) per output and
+# output channels in whole register tiles (two vectors: 16 float32 with AVX2) use
+# ``conv_tiles``; more terms go to BLAS, whose kernels use the FMA units better.
+_MAX_TERMS_TILES = 96
+# With AVX-512 the tiles are 6 pixels x 32 float32 channels in 12 of 32 registers (x 64 in
+# 24 when the channels come in 64s), and stay ahead of BLAS to about a thousand terms.
+_MAX_TERMS_TILES_WIDE = 1024
+# Bands of the input matrix: about this many bytes (a share of the 2 MiB L2 of a core).
+_COLUMNS_BAND_BYTES = 2 << 20
+# Single-channel kernels with at least this many taps (20x20) go to FFT when scipy is there,
+# whose cost hardly grows with the kernel...
+_FFT_MIN_TAPS = 400
+# ... and with ``conv_plane_tiles`` (stride 1, no row dilation), this many, by vector bytes:
+# the tiles stay ahead of the FFT to larger kernels, the more so the wider the vectors.
+_FFT_MIN_TAPS_TILES = {32: 2500, 64: 4000}
+_FFT = object()   # _numba_conv's answer for "FFT, on the NumPy path"
+
+
+def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
+         groups: int) -> np.ndarray | None:
+    """Convolution of channels-last ``x`` with ``w`` (spatial, in/groups, out), or None."""
+    work = (x.shape[0] * int(np.prod(plan.output_shape)) * int(np.prod(plan.window_shape))
+            * w.shape[-2] * w.shape[-1])
+    backend = _backend.active(work)
+    if backend == "reference" or x.size == 0 or w.size == 0:
+        return None
+    accumulator, result = conv_dtypes(x.dtype, w.dtype)
+    if (backend == "numba" and x.dtype in NUMBA_DTYPES and w.dtype in NUMBA_DTYPES
+            and accumulator == result):
+        y = _numba_conv(x, w, plan, groups, accumulator)
+        if y is _FFT:   # the FFT decided on, and the input checked for it: not twice
+            return _numpy_conv.conv(x, w, plan, groups, accumulator, result, fft=True)
+        if y is not None:
+            return y
+    return _numpy_conv.conv(x, w, plan, groups, accumulator, result)
+
+
+def _have_scipy_fft() -> bool:
+    return importlib.util.find_spec("scipy") is not None
+
+
+def _streamable(out2: np.ndarray, vector_bytes: int) -> bool:
+    """Whether every row of ``out2`` starts at a whole vector (non-temporal stores need it)."""
+    return out2.ctypes.data % vector_bytes == 0 and out2.strides[0] % vector_bytes == 0
+
+
+def _conv_tiles(kernels, job: Canonical, w, accumulator, out5, result) -> np.ndarray:
+    """``conv_tiles`` on the zero-padded canvas of the input (``pad_to_plan``: the input's size
+    plus its padding, a small array beside the many output channels)."""
+    canvas = pad_to_plan(job.rows.astype(accumulator, copy=False), job.plan, 0,
+                         allocate=memory.empty)
+    B, Dp, Hp, Wp, C = canvas.shape
+    taps_d, taps_h, taps_w = (axis.tap(0, np.arange(axis.window)) - axis.start(0)
+                              for axis in job.axes)
+    # element offset of term (tap, channel) from the window's first cell, in the canvas
+    offsets = (((taps_d[:, None, None, None] * Hp + taps_h[None, :, None, None]) * Wp
+                + taps_w[None, None, :, None]) * C + np.arange(C)).ravel().astype(np.int64)
+    out_channels = w.shape[-1]
+    w2 = np.ascontiguousarray(w.reshape(-1, out_channels), accumulator)
+    out2 = out5.reshape(-1, out_channels)
+    stream = _streamable(out2, kernels.vector_bytes())
+    tasks = B * out5.shape[1] * out5.shape[2]
+    run_tasks(kernels.conv_tiles,
+              (canvas.reshape(-1), offsets, w2, out2, job.geo,
+               np.array(canvas.shape, np.int64), stream),
+              tasks, out2.size * offsets.size)
+    return result
+
+
+def _plane_tiles_apply(kernels, job: Canonical, accumulator: np.dtype) -> bool:
+    """Whether ``conv_plane_tiles`` computes this single-channel convolution: 2-D, stride 1,
+    no row dilation, float, and planes of at least one tile (``PLANE_ROWS`` rows by
+    ``PLANE_VECTORS`` vectors of columns)."""
+    axis_d, axis_h, axis_w = job.axes
+    return (accumulator.kind == "f" and axis_d.size == 1 and axis_d.window == 1
+            and axis_h.stride == axis_w.stride == axis_h.dilation == 1
+            and axis_h.output >= kernels.PLANE_ROWS
+            and axis_w.output >= kernels.PLANE_VECTORS * kernels.vector_lanes(accumulator))
+
+
+def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | object | None:
+    """The numba paths; None when the case is better left to the NumPy path, ``_FFT`` when
+    that is its FFT (the input already checked by ``fft_exact``)."""
+    kernels = _backend.numba_kernels(required=True)
+    if x.dtype == np.bool_:
+        x = x.view(np.uint8)
+    if w.dtype == np.bool_:
+        w = w.astype(accumulator)
+    in_channels, per_group, out_channels = x.shape[-1], w.shape[-2], w.shape[-1]
+    taps = int(np.prod(plan.window_shape))
+    job = Canonical(x, plan)
+    W = job.axes[2].size
+    Do, Ho, Wo = job.plan.output_shape
+    tasks = job.rows.shape[0] * Do * Ho
+    work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
+    depthwise = per_group == 1 and out_channels == groups
+    if (in_channels == 1 and out_channels == 1) or (depthwise and job.planes):
+        # one input and one output channel per plane; plane p uses kernel p % channels
+        weights = np.ascontiguousarray(w.reshape(taps, out_channels).T, accumulator)
+        tiles = _plane_tiles_apply(kernels, job, accumulator)
+        if (taps >= (_FFT_MIN_TAPS_TILES[kernels.vector_bytes()] if tiles else _FFT_MIN_TAPS)
+                and accumulator.kind == "f" and _have_scipy_fft()
+                and all(axis.stride == 1 for axis in plan.axes)
+                and _numpy_conv.fft_exact(x, w)):
+            return _FFT   # the NumPy path's FFT (scipy, all cores)
+        if not tiles and not np.isfinite(weights).all():
+            # conv_planes skips padded cells, where 0 * inf must give NaN
+            return None
+        out5 = job.empty(accumulator)
+        if tiles:
+            out2 = out5.reshape(-1, Wo)
+            stream = (_streamable(out2, kernels.vector_bytes())
+                      and out2.nbytes >= memory.STREAM_MIN_BYTES)
+            run_tasks(kernels.conv_plane_tiles, (job.rows.reshape(-1, W), weights, out2,
+                                                 job.geo, stream),
+                      job.rows.shape[0] * -(-Ho // kernels.PLANE_ROWS), work)
+            return job.result(out5)
+        run_tasks(kernels.conv_planes, (job.rows.reshape(-1, W), weights,
+                                        out5.reshape(-1, Wo), job.geo, accumulator.type(0)),
+                  tasks, work)
+        return job.result(out5)
+    if job.planes:   # channels-first data with many channels: the kernels want them last
+        job = Canonical(np.ascontiguousarray(x), plan)
+        tasks = job.rows.shape[0] * Do * Ho
+        work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
+    out5 = memory.empty((job.rows.shape[0], Do, Ho, Wo, out_channels), accumulator)
+    result = out5.reshape((x.shape[0],) + plan.output_shape + (out_channels,))
+    strip = 2 * kernels.vector_lanes(accumulator)     # output channels of one register tile
+    most_terms = _MAX_TERMS_TILES_WIDE if kernels.vector_bytes() == 64 else _MAX_TERMS_TILES
+    if (groups == 1 and accumulator.kind == "f" and out_channels % strip == 0
+            and taps * in_channels <= most_terms):
+        return _conv_tiles(kernels, job, w, accumulator, out5, result)
+    if groups == 1 and (accumulator.kind != "f" or (in_channels <= _MAX_CHANNELS_DIRECT and
+                                                     out_channels < _MAX_OUT_CHANNELS_DIRECT)):
+        w3 = np.ascontiguousarray(w.reshape(taps, in_channels, out_channels), accumulator)
+        run_tasks(kernels.conv_channels, (job.rows.reshape(-1, W, in_channels), w3,
+                                          out5.reshape(-1, Wo, out_channels), job.geo,
+                                          accumulator.type(0)), tasks, work)
+        return result
+    if accumulator.kind != "f":
+        return None
+    # BLAS on bands of the input matrix: rows of `cols` are output pixels, columns are
+    # (group, tap, input channel); one matrix product per group and band.
+    x2 = job.rows.reshape(-1, W * in_channels)
+    depth = taps * per_group
+    out_group = out_channels // groups
+    matrices = [np.ascontiguousarray(
+        w[..., g * out_group:(g + 1) * out_group].reshape(depth, out_group), accumulator)
+        for g in range(groups)]
+    band = max(1, min(tasks, _COLUMNS_BAND_BYTES // (Wo * groups * depth
+                                                     * accumulator.itemsize)))
+    cols = np.empty((band * Wo, groups * depth), accumulator)
+    out2 = out5.reshape(-1, out_channels)
+    for first in range(0, tasks, band):
+        last = min(tasks, first + band)
+        pixels = (last - first) * Wo
+        # One thread: after each product OpenBLAS's own threads keep spinning for a while,
+        # and a second thread of ours would only fight them for the other core.
+        kernels.im2col(x2, cols, job.geo, groups, accumulator.type(0), first, first, last)
+        for g, matrix in enumerate(matrices):
+            np.matmul(cols[:pixels, g * depth:(g + 1) * depth], matrix,
+                      out=out2[first * Wo:first * Wo + pixels, g * out_group:(g + 1) * out_group])
+    return result
