@@ -558,12 +558,12 @@ def test_doubling_twin_steps_match_the_kernels():
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 @pytest.mark.parametrize("dtype", DOUBLING_DTYPES)
 def test_doubling_kernel_equals_the_twin_bit_for_bit(dtype, monkeypatch):
-    from ventanal.ops import _numba_pool
     from ventanal.ops.doubling_reference import max_pool_by_doubling
 
-    kernel = _numba_pool.max_doubling
+    kernels = _backend.numba_kernels(required=True)
+    kernel = kernels.max_doubling
     calls = []
-    monkeypatch.setattr(_numba_pool, "max_doubling",
+    monkeypatch.setattr(kernels, "max_doubling",
                         lambda *args: calls.append(1) or kernel(*args))
     for seed, (spatial, window, strides, padding, dilations, ceil_mode) in enumerate(
             DOUBLING_CASES):
@@ -571,7 +571,7 @@ def test_doubling_kernel_equals_the_twin_bit_for_bit(dtype, monkeypatch):
         x = doubling_input((2, *spatial, 3), dtype, seed)
         before = len(calls)
         with backend("numba"):
-            got = _fast.max_pool(x, plan)
+            got = pool_dispatch.max_pool(x, plan)
         assert len(calls) > before, f"{plan} did not use window doubling"
         same_bits(got, max_pool_by_doubling(x, plan))
 
@@ -604,7 +604,7 @@ def test_doubling_kernel_equals_the_twin_on_drawn_plans(data):
     x = doubling_input((data.draw(st.integers(1, 2)), *spatial, data.draw(st.integers(1, 9))),
                        dtype, data.draw(st.integers(0, 2**32 - 1)))
     with backend("numba"):
-        got = _fast.max_pool(x, plan)
+        got = pool_dispatch.max_pool(x, plan)
     same_bits(got, max_pool_by_doubling(x, plan))
 
 
@@ -745,19 +745,14 @@ def test_conv_channels_multiplies_padding_by_non_finite_weights(
     """``0 * inf`` is NaN: the direct kernel for few channels (``conv_channels``), which
     skips padded cells, gives NaN where a padded cell meets an infinite or NaN weight, as the
     reference does."""
-    from ventanal.ops import _numba_conv
-
-    kernel_function = _numba_conv.conv_channels
-    calls = []
-    monkeypatch.setattr(_numba_conv, "conv_channels",
-                        lambda *args: calls.append(1) or kernel_function(*args))
+    calls = _record_conv_kernels(monkeypatch, "conv_channels")
     rng = np.random.default_rng(4)
     x = rng.standard_normal(shape).astype(np.float32)
     w = rng.standard_normal((*kernel, shape[-1], out_channels)).astype(np.float32)
     w[(0,) * len(kernel) + (0, 0)] = weight
     plan = geometry.plan(shape[1:-1], kernel, strides, padding, dilations)
     with backend("numba"):
-        got = _fast.conv(x, w, plan, 1)
+        got = conv_dispatch.conv(x, w, plan, 1)
     assert calls, "the case did not reach conv_channels"
     with np.errstate(invalid="ignore"):     # the reference's 0 * inf
         want = conv_reference(x, w, plan, 1)

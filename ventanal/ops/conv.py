@@ -20,7 +20,7 @@ from .canvas import pad_to_plan, window_slices
 from .dtypes import conv_dtypes
 from .inputs import Layout, as_array, quiet_floats
 
-__all__ = ["conv"]
+__all__ = ["conv", "conv_reference"]
 
 
 def conv(input: ArrayLike, filters: ArrayLike, strides: IntOrSequence | None = None,

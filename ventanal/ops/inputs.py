@@ -14,6 +14,8 @@ import numpy as np
 
 from .. import geometry
 
+__all__ = ["as_array", "quiet_floats", "spatial_rank", "Layout"]
+
 
 def as_array(value, name: str) -> np.ndarray:
     """Any array-like (list, NumPy array, object with ``__array__``) as a NumPy array.

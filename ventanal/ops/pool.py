@@ -20,7 +20,8 @@ from .canvas import pad_to_plan, window_slices
 from .dtypes import average_dtypes, lowest
 from .inputs import Layout, as_array, quiet_floats, spatial_rank
 
-__all__ = ["pool", "max_pool", "avg_pool", "global_pool"]
+__all__ = ["pool", "max_pool", "avg_pool", "global_pool", "max_pool_reference",
+           "avg_pool_reference", "average_divisor"]
 
 _POOLING_TYPES = ("MAX", "AVG")
 
