@@ -167,7 +167,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "a.gif"
     target.write_bytes(b"old")
 
-    def broken(self, destination):
+    def broken(self, destination, fmt="GIF"):
         with open(destination, "wb") as handle:
             handle.write(b"GIF89a half")
         raise OSError("disk full")

@@ -32,10 +32,13 @@ from ..data import LUMA_WEIGHTS
 from ..ops import conv, pool
 from .common import as_kernel, format_shape, op_label
 from .i18n import check_lang
-from .output import atomic_write
+from .output import atomic_write, output_format
 from .painter import Painter
 
 __all__ = ["Animation", "animate"]
+
+#: Suffixes :meth:`Animation.save` writes, and the Pillow format of each.
+ANIMATION_FORMATS = {"gif": "GIF", "png": "PNG", "apng": "PNG", "webp": "WEBP"}
 
 #: Grids up to this many cells a side (padding included) get their numbers written;
 #: larger ones are photos, drawn as images.
@@ -83,11 +86,15 @@ class Animation:
         """(width, height) of the frames in pixels."""
         return self.frames[0].size
 
-    def _write(self, target: Any) -> None:
+    def _write(self, target: Any, fmt: str = "GIF") -> None:
         first, *rest = self.frames
-        # optimize=True shrinks each frame's palette to the colours it uses: 5x smaller files.
-        first.save(target, format="GIF", save_all=True, append_images=rest,
-                   duration=self.durations, loop=0, optimize=True, disposal=1)
+        if fmt == "GIF":
+            # optimize=True shrinks each frame's palette to the colours it uses: 5x smaller.
+            first.save(target, format="GIF", save_all=True, append_images=rest,
+                       duration=self.durations, loop=0, optimize=True, disposal=1)
+        else:   # animated PNG or WebP: every frame whole, shown for its duration
+            first.save(target, format=fmt, save_all=True, append_images=rest,
+                       duration=self.durations, loop=0)
 
     def to_bytes(self) -> bytes:
         """The GIF file's bytes."""
@@ -96,8 +103,14 @@ class Animation:
         return buffer.getvalue()
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the GIF atomically (temporary file, then rename); returns the path."""
-        return atomic_write(path, lambda tmp: self._write(tmp))
+        """Write the animation atomically (temporary file, then rename); returns the path.
+
+        The format follows the suffix: ``.gif`` (GIF), ``.png`` or ``.apng`` (animated PNG),
+        ``.webp`` (animated WebP); a name without a suffix gets ``.gif``. Any other suffix is
+        a ``ValueError``, raised before anything is written.
+        """
+        target, fmt = output_format(path, ANIMATION_FORMATS, "gif")
+        return atomic_write(target, lambda tmp: self._write(tmp, fmt))
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.to_bytes()).decode("ascii")
