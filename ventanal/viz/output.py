@@ -160,8 +160,8 @@ def output_format(path: str | os.PathLike[str], formats: Mapping[str, str],
 
     Examples
     --------
-    >>> output_format("out/fig", {"png": "png", "svg": "svg"}, "png")
-    (PosixPath('out/fig.png'), 'png')
+    >>> output_format("fig", {"png": "png", "svg": "svg"}, "png")
+    (PosixPath('fig.png'), 'png')
     >>> output_format("fig.gif", {"png": "png"}, "png")
     Traceback (most recent call last):
     ValueError: cannot write 'fig.gif': the suffix '.gif' is not one of .png (the format ...
