@@ -9,7 +9,7 @@ Subcommands (``ventanal SUBCOMMAND --help`` for each):
 * ``shapes [SHAPE]``: output size and padding under TensorFlow/Keras,
   PyTorch and NumPy, and why.
 * ``invariance [IMAGE]``: repeated pooling of two dots, and the measured
-  fraction of outputs unchanged by a shift.
+  shared activity of the pooled maps of an image and of its shifted copies.
 * ``receptive-field LAYERS``: e.g. ``conv3,conv3,conv3,pool2``: table and
   figure of the input region each layer's units see.
 * ``feature-maps [IMAGE]``: the maps of one layer of a small network whose

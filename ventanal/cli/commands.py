@@ -199,7 +199,7 @@ def cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def cmd_invariance(args: argparse.Namespace) -> int:
-    from ..viz.invariance import invariance_experiment, show_invariance
+    from ..viz.invariance import format_invariance_table, invariance_experiment, show_invariance
 
     image, label = read_image(args.image or "camera")
     kernel = None if args.kernel.lower() == "none" else read_kernel(args.kernel)
@@ -207,14 +207,11 @@ def cmd_invariance(args: argparse.Namespace) -> int:
                 pool_stride=read_ints(args.pool_stride, "--pool-stride"),
                 pool_padding=read_padding(args.pool_padding))
     result = invariance_experiment(image, kernel, max_shift=args.max_shift,
-                                   repeats=args.repeats, **pool)
-    header = "        " + "  ".join(f"r={r}" .rjust(6) for r in range(result.fractions.shape[0]))
-    say(header)
-    for k in result.shifts:
-        values = "  ".join(f"{v:6.3f}" for v in result.fractions[:, k])
-        say(f"{int(k):>6}  {values}")
+                                   repeats=args.repeats, align=args.align, **pool)
+    say(format_invariance_table(result, args.lang))
     fig = show_invariance(image, kernel=kernel, max_shift=args.max_shift, repeats=args.repeats,
-                          image_label=label, **pool, lang=args.lang, result=result)
+                          image_label=label, kernel_label=None if kernel is None else args.kernel,
+                          **pool, lang=args.lang, result=result)
     save(fig, args.out, args.lang, args.dpi)
     return EXIT_OK
 

@@ -113,14 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("invariance", help="translation invariance of max pooling",
                        description="The lesson's two dots under repeated max pooling, and a "
-                       "measured experiment: shift an image by 0..K pixels, pool r times, "
-                       "count the outputs that stay identical.")
+                       "measured experiment: shift an image by 0..K pixels on a zero canvas, "
+                       "pool r times, and print the shared activity sum(min(a, b)) / "
+                       "sum(max(a, b)) of the unshifted (a) and shifted (b) maps: 1 identical, "
+                       "0 nothing in common, nan undefined (both maps all zero).")
     p.add_argument("image", nargs="?", metavar="IMAGE", help=IMAGE_HELP + " (default: camera)")
     p.add_argument("--kernel", default="none",
                    help="pool a feature map relu(conv(image, KERNEL)) instead of the image "
                    "itself (default: none); " + KERNEL_HELP)
     p.add_argument("--max-shift", type=int, default=8, help="largest shift (default: 8)")
     p.add_argument("--repeats", type=int, default=3, help="number of poolings (default: 3)")
+    p.add_argument("--align", action="store_true",
+                   help="compare the maps aligned on the pooled grid: the shifted map moved "
+                   "back by k // jump cells (a shift by a multiple of the jump then scores 1)")
     pooling_options(p)
     common_options(p, "invariance.png")
     p.set_defaults(func=cmd_invariance)

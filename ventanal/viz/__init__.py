@@ -11,8 +11,10 @@ One module per topic, each pairing its numbers with its figure:
 ``kernel``           :func:`show_kernel`
 ``extraction``       :func:`show_extraction`
 ``shapes``           :func:`shape_table` (no matplotlib), :func:`show_shapes`
-``invariance``       :func:`invariance_experiment` (no matplotlib),
-                     :func:`show_invariance`
+``invariance``       :func:`show_invariance`; its numbers in
+                     ``invariance_measure`` (no matplotlib):
+                     :func:`shared_activity`, :func:`invariance_experiment`,
+                     :func:`format_invariance_table`
 ``fields``           :func:`receptive_fields`, :func:`format_field_table`
                      (no matplotlib), :func:`show_receptive_field`
 ``feature_maps``     :func:`show_feature_maps`
@@ -31,7 +33,12 @@ from .animation_cases import CASES, animate_case
 from .extraction import show_extraction
 from .feature_maps import show_feature_maps
 from .fields import format_field_table, receptive_fields, show_receptive_field
-from .invariance import invariance_experiment, show_invariance
+from .invariance import (
+    format_invariance_table,
+    invariance_experiment,
+    shared_activity,
+    show_invariance,
+)
 from .kernel import show_kernel
 from .shapes import shape_table, show_shapes
 
@@ -50,4 +57,6 @@ __all__ = [
     "receptive_fields",
     "format_field_table",
     "invariance_experiment",
+    "shared_activity",
+    "format_invariance_table",
 ]

@@ -68,14 +68,49 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inv.dots_title": {"en": "Repeated max pooling: two dots become one",
                        "es": "Max pooling repetido: dos puntos se vuelven uno"},
     "inv.experiment_title": {"en": "Measured: {image} ({what}) shifted by 0..{max_shift} "
-                                   "pixels, then {op}, r times",
+                                   "pixels on a zero canvas,\nthen {op}, r times",
                              "es": "Medido: {image} ({what}) desplazada 0..{max_shift} "
-                                   "píxeles, luego {op}, r veces"},
-    "inv.xlabel": {"en": "horizontal shift (pixels)", "es": "desplazamiento horizontal (píxeles)"},
-    "inv.ylabel": {"en": "outputs identical to the unshifted image's",
-                   "es": "salidas idénticas a las de la imagen original"},
+                                   "píxeles sobre un lienzo de ceros,\nluego {op}, r veces"},
+    "inv.xlabel": {"en": "horizontal shift k (pixels)",
+                   "es": "desplazamiento horizontal k (píxeles)"},
+    "inv.ylabel": {"en": "shared activity", "es": "actividad compartida"},
+    "inv.caption": {"en": "Shared activity = Σ min(a, b) / Σ max(a, b): a = map of the "
+                          "unshifted image, b = map of the image shifted by k.\n100% = "
+                          "identical, 0% = no active cell in common; cells zero in both maps "
+                          "count for nothing (ReLU zeros are not agreement).\nA gap in a curve "
+                          "= undefined: both maps all zero.",
+                    "es": "Actividad compartida = Σ min(a, b) / Σ max(a, b): a = mapa de la "
+                          "imagen original, b = mapa de la imagen desplazada k.\n100% = "
+                          "idénticos, 0% = ninguna celda activa en común; las celdas nulas en "
+                          "ambos mapas no cuentan (los ceros de la ReLU no son acuerdo).\nUn "
+                          "hueco en una curva = indefinido: ambos mapas nulos."},
+    "inv.caption_aligned": {"en": "Aligned on the pooled grid: b is moved back by k // jump "
+                                  "cells before the comparison (jump = pixels between two "
+                                  "cells after r poolings).",
+                            "es": "Alineados en la rejilla del pooling: b se desplaza de vuelta "
+                                  "k // salto celdas antes de comparar (salto = píxeles entre "
+                                  "dos celdas tras r poolings)."},
+    "inv.table_header": {"en": "Shared activity Σ min(a, b) / Σ max(a, b) of the map a of the "
+                               "unshifted image and b of the image shifted by k pixels, after "
+                               "r poolings",
+                         "es": "Actividad compartida Σ min(a, b) / Σ max(a, b) entre el mapa a "
+                               "de la imagen original y b de la imagen desplazada k píxeles, "
+                               "tras r poolings"},
+    "inv.table_legend": {"en": "(1 = identical, 0 = no activity in common, nan = undefined: "
+                               "both maps all zero)",
+                         "es": "(1 = idénticos, 0 = ninguna actividad en común, nan = "
+                               "indefinido: ambos mapas nulos)"},
+    "inv.table_legend_aligned": {"en": "(maps aligned on the pooled grid: b moved back by "
+                                       "k // jump cells; 1 = identical, 0 = no activity in "
+                                       "common, nan = undefined: both maps all zero)",
+                                 "es": "(mapas alineados en la rejilla del pooling: b "
+                                       "desplazado de vuelta k // salto celdas; 1 = idénticos, "
+                                       "0 = ninguna actividad en común, nan = indefinido: "
+                                       "ambos mapas nulos)"},
+    "inv.table_mean": {"en": "mean 1..{max_shift}", "es": "media 1..{max_shift}"},
     "inv.legend_zero": {"en": "r = 0, no pooling", "es": "r = 0, sin pooling"},
-    "inv.legend": {"en": "r = {count}: {shape}", "es": "r = {count}: {shape}"},
+    "inv.legend": {"en": "r = {count}: {shape}, jump {jump}",
+                   "es": "r = {count}: {shape}, salto {jump}"},
     "inv.feature_map": {"en": "ReLU({kernel} ∗ image)", "es": "ReLU({kernel} ∗ imagen)"},
     # -- show_receptive_field ------------------------------------------------------
     "rf.title": {"en": "Receptive field of output unit {unit} of {layer}",

@@ -1,30 +1,36 @@
-"""Translation invariance of max pooling: measured (:func:`invariance_experiment`), then drawn.
+"""Translation invariance of max pooling: the lesson's two dots, then a measured experiment.
 
-:func:`invariance_experiment` shifts an image by a few pixels and counts the
-pooled outputs that do not change (no matplotlib); :func:`show_invariance`
-draws the lesson's two dots merging under repeated pooling above the
-measured curves.
+:func:`show_invariance` draws the lesson's two dots merging under repeated
+pooling above the curves of :func:`invariance_experiment` (in
+``invariance_measure``, with :func:`shared_activity` and
+:func:`format_invariance_table`, re-exported here): how much activity the
+pooled maps of an image and of its shifted copies have in common.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import geometry
-from ..ops import conv, max_pool, relu
-from .common import as_image, as_kernel, format_shape, op_label, to_gray
+from ..ops import max_pool
+from .common import as_image, format_shape, op_label, to_gray
 from .drawing import LABEL_SIZE, SEQUENTIAL, TITLE_SIZE, bare_axes, new_figure
 from .i18n import check_lang, text
+from .invariance_measure import (
+    InvarianceResult,
+    format_invariance_table,
+    invariance_experiment,
+    shared_activity,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["InvarianceResult", "invariance_experiment", "show_invariance"]
+__all__ = ["InvarianceResult", "invariance_experiment", "shared_activity",
+           "format_invariance_table", "show_invariance"]
 
 #: One curve per number of poolings, darker as the pooling repeats (the oranges of
 #: the sequential map): the eye reads the order without the legend.
@@ -35,94 +41,6 @@ REFERENCE_COLOUR = "#888888"
 PIXEL_GRID_MAX = 32
 #: Dark grey lines: visible on the bright pixels and on the dark ones of ``magma``.
 PIXEL_GRID_COLOUR = "#444444"
-
-@dataclass(frozen=True)
-class InvarianceResult:
-    """Fractions of pooled outputs unchanged by a shift.
-
-    Attributes
-    ----------
-    shifts : numpy.ndarray
-        0, 1, ..., max_shift (pixels).
-    fractions : numpy.ndarray
-        ``fractions[r, k]``: after ``r`` poolings (row 0: the feature map
-        itself), the fraction of outputs of the image shifted by ``k``
-        identical to those of the unshifted image.
-    shapes : list of tuple
-        Shape of the compared arrays after ``r`` poolings.
-    """
-
-    shifts: np.ndarray
-    fractions: np.ndarray
-    shapes: list[tuple[int, ...]]
-
-
-def invariance_experiment(image: Any, kernel: Any = None, max_shift: int = 8,
-                          repeats: int = 3, pool_size: int = 2, pool_stride: int = 2,
-                          pool_padding: str = "same") -> InvarianceResult:
-    """Shift an image by 0..max_shift pixels and count the pooled outputs that do not change.
-
-    The image is cropped at column ``k`` (a shift of its content by ``k``
-    pixels to the left, with no wrap-around and equal widths), optionally
-    turned into a feature map (``relu(conv(image, kernel))``, VALID), then
-    max-pooled ``r`` times for ``r = 0 .. repeats``. Each result is
-    compared, cell by cell and exactly, with that of the unshifted crop.
-
-    Parameters
-    ----------
-    image : array_like
-        2-D image (an RGB image is turned to gray).
-    kernel : array_like or str, optional
-        Filter of a feature map to pool instead of the image (e.g.
-        ``"bottom_sobel"``); default None pools the image itself.
-    max_shift : int, optional
-        Largest shift in pixels (default 8).
-    repeats : int, optional
-        Number of poolings (default 3).
-    pool_size, pool_stride, pool_padding : optional
-        The pooling window (default the lesson's 2, 2, ``"same"``).
-
-    Returns
-    -------
-    InvarianceResult
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> image = np.zeros((16, 24)); image[8, 5] = 1
-    >>> result = invariance_experiment(image, kernel=None, max_shift=2, repeats=2)
-    >>> result.fractions.round(3).tolist()
-    [[1.0, 0.994, 0.994], [1.0, 1.0, 0.977], [1.0, 1.0, 0.917]]
-
-    Shifting the dot by one pixel changes two cells of the image, but keeps
-    it in the same 2×2 pooling window: the pooled map does not change.
-    """
-    x = to_gray(as_image(image)).astype(np.float64)
-    k_max = geometry.normalize_tuple(max_shift, 1, "max_shift", minimum=0)[0]
-    r_max = geometry.normalize_tuple(repeats, 1, "repeats", minimum=0)[0]
-    width = x.shape[1] - k_max
-    if width < 1:
-        raise ValueError(f"`max_shift` ({k_max}) must be smaller than the image width "
-                         f"({x.shape[1]})")
-    w = None if kernel is None else as_kernel(kernel).astype(np.float64)
-    if w is not None and w.ndim != 2:
-        raise ValueError(f"`kernel` must be 2-D, got shape {w.shape}")
-
-    def pooled_stack(crop: np.ndarray) -> list[np.ndarray]:
-        feature = crop if w is None else relu(conv(crop, w))
-        stack = [feature]
-        for _ in range(r_max):
-            stack.append(max_pool(stack[-1], pool_size, strides=pool_stride,
-                                  padding=pool_padding))
-        return stack
-
-    reference = pooled_stack(x[:, :width])
-    fractions = np.empty((r_max + 1, k_max + 1))
-    for k in range(k_max + 1):
-        shifted = pooled_stack(x[:, k:k + width])
-        for r, (a, b) in enumerate(zip(reference, shifted, strict=True)):
-            fractions[r, k] = float(np.mean(a == b))
-    return InvarianceResult(np.arange(k_max + 1), fractions, [a.shape for a in reference])
 
 # ---------------------------------------------------------------------------
 # show_invariance
@@ -140,18 +58,29 @@ def _pixel_grid(ax: Axes, shape: Sequence[int]) -> None:
 
 
 def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8,
-                    repeats: int = 3, pool_size: int = 2, pool_stride: int = 2,
-                    pool_padding: str = "same", dots: Any = None, image_label: str | None = None,
-                    result: Any = None, lang: str = "en", fig: Figure | None = None,
-                    figsize: Sequence[float] = (14, 8.5)) -> Figure:
+                    repeats: int = 3, pool_size: Any = 2, pool_stride: Any = 2,
+                    pool_padding: Any = "same", align: bool = False, dots: Any = None,
+                    image_label: str | None = None, kernel_label: str | None = None,
+                    result: InvarianceResult | None = None, lang: str = "en",
+                    fig: Figure | None = None,
+                    figsize: Sequence[float] = (14, 9.5)) -> Figure:
     """Translation invariance of max pooling: the lesson's two dots, then a measurement.
 
     Top row: the lesson's feature map with two dots (``vt.data.two_dots``),
     max-pooled again and again until the dots become one. Bottom: an image
-    shifted by 0..``max_shift`` pixels and max-pooled ``r`` times (or first
-    turned into a feature map ``relu(conv(image, kernel))``); the curves
-    give the fraction of outputs identical to those of the unshifted image
-    (see :func:`invariance_experiment`).
+    shifted by 0..``max_shift`` pixels on a canvas of zeros and max-pooled
+    ``r`` times (or first turned into a feature map
+    ``relu(conv(image, kernel))``). Each curve gives, for one ``r``, the
+    *shared activity* of the maps of the unshifted image (``a``) and of the
+    shifted one (``b``)::
+
+        Σ min(a, b) / Σ max(a, b)
+
+    100% for identical maps, 0% when no cell is active in both; cells that
+    are zero in both maps count for nothing, so the zeros of a ReLU are not
+    taken for agreement; a gap in a curve means both maps are all zero
+    (undefined). The figure's caption says the same (see
+    :func:`shared_activity` and :func:`invariance_experiment`).
 
     Parameters
     ----------
@@ -164,10 +93,14 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
         Shifts 0..max_shift pixels; 1..repeats poolings (defaults 8 and 3).
     pool_size, pool_stride, pool_padding : optional
         The pooling (default the lesson's 2, 2, ``"same"``).
+    align : bool, optional
+        Compare the maps aligned on the pooled grid (default False; see
+        :func:`invariance_experiment`).
     dots : array_like, optional
         The top row's feature map; default ``two_dots((16, 16))``.
-    image_label : str, optional
-        Name of the image in the title.
+    image_label, kernel_label : str, optional
+        Names of the image and of the kernel in the title (default: the
+        sample's or kernel's name when given by name).
     result : InvarianceResult, optional
         A precomputed experiment (skips the computation).
     lang : {"en", "es"}, optional
@@ -181,15 +114,17 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
 
     Examples
     --------
-    >>> import numpy as np
+    >>> from ventanal import data
     >>> from ventanal.viz import show_invariance
-    >>> image = np.random.default_rng(0).random((40, 48))
-    >>> fig = show_invariance(image, max_shift=3, repeats=2)
+    >>> circle = data.circle([64, 64], val=1.0, r_shrink=3)
+    >>> fig = show_invariance(circle, kernel="bottom_sobel", max_shift=4, repeats=2)
     >>> fig.axes[0].get_title(), fig.axes[2].get_title()
     ('Feature map 16×16', 'After 2 poolings 4×4')
     >>> dots, result = fig.ventanal_data
-    >>> result.fractions.shape
-    (3, 4)
+    >>> result.shared.shape
+    (3, 5)
+    >>> bool(result.mean_shared[2] > result.mean_shared[0])  # pooling keeps more
+    True
     """
     from .. import data
 
@@ -198,13 +133,15 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
         image = data.sample("camera", channels=1)
         image_label = image_label or "camera"
     image_label = image_label or ("image" if lang == "en" else "imagen")
+    if kernel_label is None and kernel is not None:
+        kernel_label = kernel if isinstance(kernel, str) else "kernel"
     feature = data.two_dots((16, 16)) if dots is None else as_image(dots, "dots")
     feature = to_gray(feature)
     if result is None:
         result = invariance_experiment(image, kernel, max_shift=max_shift, repeats=repeats,
                                        pool_size=pool_size, pool_stride=pool_stride,
-                                       pool_padding=pool_padding)
-    repeats = result.fractions.shape[0] - 1
+                                       pool_padding=pool_padding, align=align)
+    repeats = result.shared.shape[0] - 1
     pooled = [feature]
     for _ in range(repeats):
         pooled.append(np.asarray(max_pool(pooled[-1], pool_size, strides=pool_stride,
@@ -230,13 +167,31 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
     op = op_label("max", n_window, n_stride, pool_padding, lang)
 
     ax = fig.add_subplot(grid[1, :])
-    colours = POOLING_COLOURS
-    ax.plot(result.shifts, result.fractions[0] * 100, linestyle="--", color=REFERENCE_COLOUR,
+    _plot_curves(ax, result, lang)
+    pooled_what = format_shape(result.shapes[0])
+    if kernel_label is not None:
+        pooled_what = text("inv.feature_map", lang, kernel=kernel_label) + " " + pooled_what
+    ax.set_title(text("inv.experiment_title", lang, image=image_label,
+                      max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
+                 fontsize=TITLE_SIZE - 1, fontweight="bold")
+    caption = text("inv.caption", lang)
+    if result.align:
+        caption += "\n" + text("inv.caption_aligned", lang)
+    fig.supxlabel(caption, fontsize=LABEL_SIZE - 1, linespacing=1.4)
+    fig.suptitle(text("inv.dots_title", lang), fontsize=TITLE_SIZE + 1)
+    fig.ventanal_data = (pooled, result)  # type: ignore[attr-defined]
+    return fig
+
+
+def _plot_curves(ax: Axes, result: InvarianceResult, lang: str) -> None:
+    """One curve of shared activity (%) against the shift per number of poolings."""
+    ax.plot(result.shifts, result.shared[0] * 100, linestyle="--", color=REFERENCE_COLOUR,
             marker="o", markersize=4, label=text("inv.legend_zero", lang))
-    for r in range(1, repeats + 1):
-        ax.plot(result.shifts, result.fractions[r] * 100, marker="o", linewidth=2.2,
-                color=colours[(r - 1) % len(colours)],
-                label=text("inv.legend", lang, count=r, shape=format_shape(result.shapes[r])))
+    for r in range(1, result.shared.shape[0]):
+        ax.plot(result.shifts, result.shared[r] * 100, marker="o", linewidth=2.2,
+                color=POOLING_COLOURS[(r - 1) % len(POOLING_COLOURS)],
+                label=text("inv.legend", lang, count=r, shape=format_shape(result.shapes[r]),
+                           jump=result.jumps[r]))
     ax.set_xlabel(text("inv.xlabel", lang), fontsize=LABEL_SIZE + 1)
     ax.set_ylabel(text("inv.ylabel", lang), fontsize=LABEL_SIZE + 1)
     ax.set_xticks(result.shifts)
@@ -245,15 +200,6 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
     ax.grid(alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=LABEL_SIZE - 1, loc="upper right", frameon=False)
-    pooled_what = format_shape(result.shapes[0])
-    if kernel is not None:
-        pooled_what = text("inv.feature_map", lang, kernel=kernel if isinstance(kernel, str)
-                           else "kernel") + " " + pooled_what
-    ax.set_title(text("inv.experiment_title", lang, image=image_label,
-                      max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
-                 fontsize=TITLE_SIZE - 1, fontweight="bold")
-    fig.suptitle(text("inv.dots_title", lang), fontsize=TITLE_SIZE + 1)
-    fig.ventanal_data = (pooled, result)  # type: ignore[attr-defined]
-    return fig
-
+    # Beside the plot, not on it: aligned curves come back to 100% at every jump.
+    ax.legend(fontsize=LABEL_SIZE - 1, loc="upper left", bbox_to_anchor=(1.01, 1),
+              frameon=False)
