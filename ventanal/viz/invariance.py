@@ -156,12 +156,15 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
         bare_axes(ax)
         _pixel_grid(ax, values.shape)
         shape = format_shape(values.shape)
+        if len(pooled) > 4:  # narrow panels: the shape goes under the words, titles apart
+            shape = "\n" + shape
         if r == 0:
             title = text("inv.original", lang, shape=shape)
         else:
             title = text("inv.after" if r == 1 else "inv.after_plural", lang, count=r,
                          shape=shape)
-        ax.set_title(title, fontsize=TITLE_SIZE - 2, fontweight="bold")
+        ax.set_title(title, fontsize=TITLE_SIZE - (2 if len(pooled) <= 4 else 5),
+                     fontweight="bold")
     n_window = (pool_size,) * 2 if isinstance(pool_size, int) else tuple(pool_size)
     n_stride = (pool_stride,) * 2 if isinstance(pool_stride, int) else tuple(pool_stride)
     op = op_label("max", n_window, n_stride, pool_padding, lang)
