@@ -197,8 +197,9 @@ def test_shapes_prints_the_lessons_numbers(in_tmp, capsys):
 def test_invariance_receptive_field_and_feature_maps(in_tmp, capsys):
     assert cli.main(["invariance", "--max-shift", "3", "--repeats", "2", "--lang", "es"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["r=0", "r=1", "r=2"]
-    assert out[1].split() == ["0", "1.000", "1.000", "1.000"] and len(out) == 6
+    assert out[0].startswith("Actividad compartida") and out[2].split() == ["k", "r=0", "r=1",
+                                                                           "r=2"]
+    assert out[3].split() == ["0", "1.000", "1.000", "1.000"] and len(out) == 9
     assert (in_tmp / "invariance.png").exists()
     assert cli.main(["receptive-field", "conv3,conv3,conv3,pool2", "--unit", "5,5"]) == 0
     out = capsys.readouterr().out

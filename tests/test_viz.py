@@ -19,12 +19,10 @@ from ventanal.layers import build_model, parse_layers  # noqa: E402
 from ventanal.viz import (  # noqa: E402
     format_field_table,
     i18n,  # noqa: E402
-    invariance_experiment,
     receptive_fields,
     shape_table,
     show_extraction,
     show_feature_maps,
-    show_invariance,
     show_kernel,
     show_receptive_field,
     show_shapes,
@@ -266,55 +264,6 @@ def test_show_shapes_figure_text_and_data():
     assert "Tamaño de salida de una ventana 3×3, paso 2, sobre 5×7" in es
     assert "eje 0" in es and "eje 1" in es and "tu relleno" in es and "relleno (1, 1)" in es
     assert "padding" not in es.replace("padding=", "").replace("padding'", "")
-
-
-# ---------------------------------------------------------------------------
-# invariance
-# ---------------------------------------------------------------------------
-
-def test_invariance_experiment_counts_identical_outputs():
-    image = np.zeros((16, 24))
-    image[8, 5] = 1
-    result = invariance_experiment(image, kernel=None, max_shift=2, repeats=2)
-    np.testing.assert_array_equal(result.shifts, [0, 1, 2])
-    assert result.shapes == [(16, 22), (8, 11), (4, 6)]
-    np.testing.assert_array_equal(result.fractions[:, 0], 1.0)
-    # The dot moves from column 5 to 4: same 2x2 window, nothing changes after pooling.
-    assert result.fractions[1, 1] == 1.0
-    assert result.fractions[0, 1] == pytest.approx(1 - 2 / (16 * 22))
-    # By hand, for a feature map: relu(conv(crop, kernel)) pooled r times.
-    photo = np.random.default_rng(1).random((20, 30))
-    result = invariance_experiment(photo, "bottom_sobel", max_shift=3, repeats=1)
-    for k in range(4):
-        a = vt.max_pool(vt.relu(vt.conv(photo[:, :27], SOBEL)), 2, padding="same")
-        b = vt.max_pool(vt.relu(vt.conv(photo[:, k:k + 27], SOBEL)), 2, padding="same")
-        assert result.fractions[1, k] == pytest.approx(np.mean(a == b))
-    with pytest.raises(ValueError, match="max_shift"):
-        invariance_experiment(photo, max_shift=30)
-    with pytest.raises(ValueError, match="repeats"):
-        invariance_experiment(photo, repeats=-1)
-
-
-def test_show_invariance_draws_the_pooled_dots_and_the_measurement():
-    image = np.random.default_rng(0).random((40, 48))
-    fig = show_invariance(image, max_shift=3, repeats=3)
-    pooled, result = fig.ventanal_data
-    expected = data.two_dots((16, 16))
-    for r, ax in enumerate(fig.axes[:4]):
-        np.testing.assert_array_equal(ax.images[0].get_array(), expected)
-        np.testing.assert_array_equal(pooled[r], expected)
-        expected = vt.max_pool(expected, 2, padding="same")
-    assert [ax.get_title() for ax in fig.axes[:4]] == [
-        "Feature map 16×16", "After 1 pooling 8×8", "After 2 poolings 4×4",
-        "After 3 poolings 2×2"]
-    assert pooled[-1].max() == 1 and (pooled[-1] > 0).sum() == 1  # the two dots became one
-    plot = fig.axes[4]
-    for r, line in enumerate(plot.get_lines()):
-        np.testing.assert_allclose(line.get_ydata(), result.fractions[r] * 100)
-    es = all_text(show_invariance(image, max_shift=2, repeats=1, lang="es"))
-    for word in ("Mapa de características 16×16", "Tras 1 pooling 8×8", "desplazamiento",
-                 "dos puntos se vuelven uno", "sin pooling"):
-        assert word in es
 
 
 # ---------------------------------------------------------------------------

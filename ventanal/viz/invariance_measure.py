@@ -171,8 +171,9 @@ def invariance_experiment(image: Any, kernel: Any = None, max_shift: int = 8,
     Raises
     ------
     ValueError
-        For a negative ``max_shift`` or ``repeats``, a kernel that is not
-        2-D, or an image with negative values and no kernel.
+        For a negative ``max_shift`` or ``repeats``, a ``max_shift`` not
+        smaller than the image width, a kernel that is not 2-D, or an image
+        with negative values and no kernel.
 
     Examples
     --------
@@ -190,6 +191,10 @@ def invariance_experiment(image: Any, kernel: Any = None, max_shift: int = 8,
     x = to_gray(as_image(image)).astype(np.float64)
     k_max = geometry.normalize_tuple(max_shift, 1, "max_shift", minimum=0)[0]
     r_max = geometry.normalize_tuple(repeats, 1, "repeats", minimum=0)[0]
+    if k_max >= x.shape[1]:
+        # Beyond, the shifted image no longer overlaps the original: nothing left to measure.
+        raise ValueError(f"`max_shift` ({k_max}) must be smaller than the image width "
+                         f"({x.shape[1]})")
     if not isinstance(align, (bool, np.bool_)):
         raise TypeError(f"`align` must be True or False, got {align!r}")
     w = None if kernel is None else as_kernel(kernel).astype(np.float64)
