@@ -279,3 +279,23 @@ def test_the_command_prints_a_table_with_a_header_and_draws_the_figure(tmp_path,
     assert "alineados" in out[1] and out[-2].split()[2:] == ["1.000", "0.828", "0.731",
                                                               "0.680"]
     assert (tmp_path / "aligned.png").exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("figsize, repeats", [((14, 9.5), 3), ((14, 9.5), 5), ((8, 7), 3)])
+def test_every_text_of_the_figure_is_inside_it_and_titles_apart(lang, figsize, repeats):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = show_invariance(CIRCLE, kernel="bottom_sobel", max_shift=8, repeats=repeats,
+                          align=True, image_label="circle", lang=lang, figsize=figsize)
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for item in fig.findobj(matplotlib.text.Text):
+        if item.get_visible() and item.get_text().strip():
+            extent = item.get_window_extent(renderer)
+            assert (extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1
+                    and extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1), item.get_text()
+    titles = [ax.title.get_window_extent(renderer) for ax in fig.axes[:repeats + 1]]
+    for left, right in zip(titles, titles[1:], strict=False):
+        assert left.x1 < right.x0, (left, right)

@@ -68,9 +68,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inv.dots_title": {"en": "Repeated max pooling: two dots become one",
                        "es": "Max pooling repetido: dos puntos se vuelven uno"},
     "inv.experiment_title": {"en": "Measured: {image} ({what}) shifted by 0..{max_shift} "
-                                   "pixels on a zero canvas,\nthen {op}, r times",
+                                   "pixels on a zero canvas, then {op}, r times",
                              "es": "Medido: {image} ({what}) desplazada 0..{max_shift} "
-                                   "píxeles sobre un lienzo de ceros,\nluego {op}, r veces"},
+                                   "píxeles sobre un lienzo de ceros, luego {op}, r veces"},
     "inv.xlabel": {"en": "horizontal shift k (pixels)",
                    "es": "desplazamiento horizontal k (píxeles)"},
     "inv.ylabel": {"en": "shared activity", "es": "actividad compartida"},

@@ -41,6 +41,8 @@ REFERENCE_COLOUR = "#888888"
 PIXEL_GRID_MAX = 32
 #: Dark grey lines: visible on the bright pixels and on the dark ones of ``magma``.
 PIXEL_GRID_COLOUR = "#444444"
+#: Inches beside the measured plot taken by the legend and the y axis.
+LEGEND_INCHES = 3.4
 
 # ---------------------------------------------------------------------------
 # show_invariance
@@ -149,22 +151,25 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
 
     fig = new_figure(figsize, fig)
     grid = fig.add_gridspec(2, max(repeats + 1, 2), height_ratios=(1, 1.15))
-    for r, values in enumerate(pooled):
+    # The legend beside the measured plot narrows every column, the top row's too.
+    plot_inches = max(fig.get_figwidth() - LEGEND_INCHES, 0.4 * fig.get_figwidth())
+    panel = plot_inches / grid.ncols
+    titles = []
+    for narrow in (False, True):
+        # On narrow panels the shape goes under the words, so that titles stay apart.
+        titles = [_dots_title(r, ("\n" if narrow else "") + format_shape(values.shape), lang)
+                  for r, values in enumerate(pooled)]
+        lines = [line for title in titles for line in title.split("\n")]
+        title_size = _font_size(panel * 0.9, lines, TITLE_SIZE - 2, "bold")
+        if title_size >= TITLE_SIZE - 4:
+            break
+    for r, (values, title) in enumerate(zip(pooled, titles, strict=True)):
         ax = fig.add_subplot(grid[0, r])
         ax.imshow(values, cmap=SEQUENTIAL, vmin=0, vmax=max(float(feature.max()), 1e-12),
                   interpolation="nearest")
         bare_axes(ax)
         _pixel_grid(ax, values.shape)
-        shape = format_shape(values.shape)
-        if len(pooled) > 4:  # narrow panels: the shape goes under the words, titles apart
-            shape = "\n" + shape
-        if r == 0:
-            title = text("inv.original", lang, shape=shape)
-        else:
-            title = text("inv.after" if r == 1 else "inv.after_plural", lang, count=r,
-                         shape=shape)
-        ax.set_title(title, fontsize=TITLE_SIZE - (2 if len(pooled) <= 4 else 5),
-                     fontweight="bold")
+        ax.set_title(title, fontsize=title_size, fontweight="bold")
     n_window = (pool_size,) * 2 if isinstance(pool_size, int) else tuple(pool_size)
     n_stride = (pool_stride,) * 2 if isinstance(pool_stride, int) else tuple(pool_stride)
     op = op_label("max", n_window, n_stride, pool_padding, lang)
@@ -174,16 +179,60 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
     pooled_what = format_shape(result.shapes[0])
     if kernel_label is not None:
         pooled_what = text("inv.feature_map", lang, kernel=kernel_label) + " " + pooled_what
-    ax.set_title(text("inv.experiment_title", lang, image=image_label,
-                      max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
-                 fontsize=TITLE_SIZE - 1, fontweight="bold")
+    width = fig.get_figwidth()
+    title = text("inv.experiment_title", lang, image=image_label,
+                 max_shift=int(result.shifts[-1]), op=op, what=pooled_what)
+    # Two lines at the default width; a smaller font rather than more lines when narrow.
+    title_size = _font_size(plot_inches * 1.9, [title], TITLE_SIZE - 1, "bold")
+    ax.set_title(_fit(title, plot_inches, title_size, "bold"),
+                 fontsize=title_size, fontweight="bold")
     caption = text("inv.caption", lang)
     if result.align:
         caption += "\n" + text("inv.caption_aligned", lang)
-    fig.supxlabel(caption, fontsize=LABEL_SIZE - 1, linespacing=1.4)
-    fig.suptitle(text("inv.dots_title", lang), fontsize=TITLE_SIZE + 1)
+    fig.supxlabel(_fit(caption, width - 0.3, LABEL_SIZE - 1), fontsize=LABEL_SIZE - 1,
+                  linespacing=1.4)
+    fig.suptitle(_fit(text("inv.dots_title", lang), width - 0.3, TITLE_SIZE + 1),
+                 fontsize=TITLE_SIZE + 1)
     fig.ventanal_data = (pooled, result)  # type: ignore[attr-defined]
     return fig
+
+
+def _text_inches(line: str, fontsize: float, weight: str = "normal") -> float:
+    """Width of one line of text in inches (matplotlib's own font metrics, no renderer)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=fontsize, weight=weight)
+    return TextToPath().get_text_width_height_descent(line, font, ismath=False)[0] / 72
+
+
+def _font_size(inches: float, lines: Sequence[str], largest: float,
+               weight: str = "normal") -> float:
+    """The largest font size up to ``largest`` (at least 7) at which every line fits."""
+    widest = max(_text_inches(line, largest, weight) for line in lines)
+    return max(7.0, min(largest, largest * inches / max(widest, 1e-9)))
+
+
+def _fit(message: str, inches: float, fontsize: float, weight: str = "normal") -> str:
+    """``message`` with each of its lines wrapped, word by word, to fit ``inches``."""
+    wrapped = []
+    for paragraph in message.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and _text_inches(candidate, fontsize, weight) > inches:
+                wrapped.append(line)
+                candidate = word
+            line = candidate
+        wrapped.append(line)
+    return "\n".join(wrapped)
+
+
+def _dots_title(r: int, shape: str, lang: str) -> str:
+    """Title of the top row's panel after ``r`` poolings."""
+    if r == 0:
+        return text("inv.original", lang, shape=shape)
+    return text("inv.after" if r == 1 else "inv.after_plural", lang, count=r, shape=shape)
 
 
 def _plot_curves(ax: Axes, result: InvarianceResult, lang: str) -> None:
