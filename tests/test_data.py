@@ -22,6 +22,8 @@ import ventanal.data as vd
 
 Image = pytest.importorskip("PIL.Image")
 
+_ORACLE_MISSING = "no {} (live oracle): pip install -e '.[oracles]'"
+
 
 # ---------------------------------------------------------------------------
 # import hygiene
@@ -65,8 +67,10 @@ def test_import_loads_only_numpy():
 
 def _course_circle(size, val, r_shrink):
     """The Kaggle course's visiontools.circle, verbatim, on scikit-image."""
-    draw = pytest.importorskip("skimage.draw")
-    transform = pytest.importorskip("skimage.transform")
+    draw = pytest.importorskip("skimage.draw", reason=_ORACLE_MISSING.format("scikit-image"))
+    transform = pytest.importorskip(
+        "skimage.transform", reason=_ORACLE_MISSING.format("scikit-image")
+    )
     circle = np.zeros([size[0] + 1, size[1] + 1])
     rr, cc = draw.circle_perimeter(
         size[0] // 2,

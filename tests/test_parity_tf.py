@@ -41,7 +41,9 @@ from hypothesis import strategies as st
 
 import ventanal as vt
 
-tf = pytest.importorskip("tensorflow")
+tf = pytest.importorskip(
+    "tensorflow", reason="no TensorFlow (live oracle): pip install -e '.[oracles]'"
+)
 
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 CHANNELS_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
@@ -330,7 +332,7 @@ def test_conv_vs_tf(case, spell_data_format):
 # Keras front ends: vt.max_pool / avg_pool / global_pool vs the Keras layers
 # ---------------------------------------------------------------------------------------------
 
-keras = pytest.importorskip("keras")
+keras = pytest.importorskip("keras", reason="no Keras (live oracle): pip install -e '.[oracles]'")
 
 KERAS_POOL = {
     ("MAX", 1): "MaxPooling1D", ("MAX", 2): "MaxPooling2D", ("MAX", 3): "MaxPooling3D",

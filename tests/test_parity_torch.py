@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import ventanal as vt
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="no PyTorch (live oracle): pip install -e '.[oracles]'")
 F = torch.nn.functional
 
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}

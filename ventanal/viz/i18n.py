@@ -124,13 +124,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "es": "sliding_window_view da {n} − {e} + 1 = {windows} ventanas "
                                "(nunca rellena); [::{s}] toma una de cada {s}: techo({windows} / "
                                "{s}) = {o}"},
-    "shapes.not_more": {"en": "not {next}: window {next} would cover cells {start}…{end}, past "
+    "shapes.not_more": {"en": "not {next}: window {index} would cover cells {start}…{end}, past "
                               "the last cell with padding ({last})",
-                        "es": "no {next}: la ventana {next} cubriría las celdas {start}…{end}, "
+                        "es": "no {next}: la ventana {index} cubriría las celdas {start}…{end}, "
                               "más allá de la última celda con relleno ({last})"},
-    "shapes.not_more_plain": {"en": "not {next}: window {next} would cover cells {start}…{end}, "
+    "shapes.not_more_plain": {"en": "not {next}: window {index} would cover cells {start}…{end}, "
                                     "past the last cell ({last})",
-                              "es": "no {next}: la ventana {next} cubriría las celdas "
+                              "es": "no {next}: la ventana {index} cubriría las celdas "
                                     "{start}…{end}, más allá de la última celda ({last})"},
     "shapes.sticks_out": {"en": "the last window sticks out {count} cell(s) past the end "
                                 "(max ignores them)",
@@ -139,8 +139,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shapes.legend_cell": {"en": "input cell", "es": "celda de entrada"},
     "shapes.legend_pad": {"en": "padding", "es": "relleno"},
     "shapes.legend_unread": {"en": "never read", "es": "nunca leída"},
-    "shapes.legend_window": {"en": "last windows (numbered)",
-                             "es": "últimas ventanas (numeradas)"},
+    "shapes.legend_window": {"en": "last windows (numbered from 0, as the cells)",
+                             "es": "últimas ventanas (numeradas desde 0, como las celdas)"},
     "shapes.legend_ghost": {"en": "the next window, which does not fit",
                             "es": "la ventana siguiente, que no cabe"},
     "shapes.chosen": {"en": "◀ your padding", "es": "◀ tu relleno"},
@@ -169,7 +169,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "anim.mean_of": {"en": "mean of the window", "es": "media de la ventana"},
     "anim.sum_of": {"en": "sum of window × kernel", "es": "suma de ventana × kernel"},
     # -- command line --------------------------------------------------------------
-    "cli.wrote": {"en": "wrote {path}", "es": "escrito {path}"},
+    "cli.wrote": {"en": "saved to {path}", "es": "guardado en {path}"},
     "cli.stage_shape": {"en": "{stage:<10} {shape}", "es": "{stage:<10} {shape}"},
     "cli.kernels_header": {"en": "Built-in kernels (use with --kernel NAME):",
                            "es": "Kernels incluidos (úsalos con --kernel NOMBRE):"},

@@ -79,7 +79,9 @@ def _not_more(axis: geometry.AxisWindow, lang: str, padded: bool = True) -> str:
     start, end = axis.next_start, int(axis.tap(axis.output, axis.window - 1))
     last = axis.size - 1 + (axis.pad_after if padded else 0)
     key = "shapes.not_more" if padded and axis.pad_after else "shapes.not_more_plain"
-    message = text(key, lang, next=axis.output + 1, start=start, end=end, last=last)
+    # Windows are numbered from 0, as the cells: the one that does not fit is number `output`.
+    message = text(key, lang, next=axis.output + 1, index=axis.output, start=start, end=end,
+                   last=last)
     outside = axis.read_after - axis.pad_after
     if padded and outside > 0:
         message += "; " + text("shapes.sticks_out", lang, count=outside)
@@ -97,7 +99,7 @@ def _symmetric(padding: Any) -> int | None:
 
 
 def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
-                dilation: int = 1, lang: str = "en") -> list[ShapeRow]:
+                dilation: int = 1, lang: str = "en", *, rank: int = 1) -> list[ShapeRow]:
     """How each framework sizes one axis of a sliding window, and why.
 
     Parameters
@@ -112,6 +114,10 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
         is marked ``chosen``; PyTorch's rows use it when it is symmetric
         (an int), and ``padding=0`` (PyTorch's default) otherwise.
     lang : {"en", "es"}
+    rank : int, optional
+        Number of spatial axes of the input this axis belongs to (1 to 3): the
+        calls name the layers of that rank (``MaxPool2D``, ``nn.MaxPool2d``
+        for an image). Default 1.
 
     Returns
     -------
@@ -131,12 +137,19 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
     >>> print(rows[0].reason.split("; ")[0])
     ceil(397 / 2) = ceil(198.5) = 199
     >>> print(rows[1].reason)
-    floor((397 + 0 + 0 − 2) / 2) + 1 = floor(197.5) + 1 = 198; not 199: window 199 would cover cells 396…397, past the last cell (396)
+    floor((397 + 0 + 0 − 2) / 2) + 1 = floor(197.5) + 1 = 198; not 199: window 198 would cover cells 396…397, past the last cell (396)
+
+    An axis of an image names the 2-D layers:
+
+    >>> print(shape_table(397, 2, 2, "SAME", rank=2)[0].call)
+    MaxPool2D(2, strides=2, padding='same')
     """  # noqa: E501
     check_lang(lang)
     n, k, s, d = (geometry.normalize_tuple(v, 1, name)[0] for v, name in
                   ((n, "input_shape"), (window, "window_shape"), (stride, "strides"),
                    (dilation, "dilations")))
+    if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 1 <= rank <= 3:
+        raise ValueError(f"`rank` must be 1, 2 or 3 (spatial axes), got {rank!r}")
     chosen = geometry.normalize_padding(padding, 1)
     e = geometry.effective_window(k, d)
     rows: list[ShapeRow] = []
@@ -171,9 +184,9 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
         return text("shapes.why_floor", lang, n=n, pads=pads, e=e, s=s, ratio=ratio,
                     o=a.output) + "; " + _not_more(a, lang)
 
-    attempt("tf_same", tf, f"MaxPool1D({k}, strides={s}, padding='same'{dil})",
+    attempt("tf_same", tf, f"MaxPool{rank}D({k}, strides={s}, padding='same'{dil})",
             lambda: plan("SAME"), why_same, chosen == "SAME")
-    attempt("tf_valid", tf, f"MaxPool1D({k}, strides={s}, padding='valid'{dil})",
+    attempt("tf_valid", tf, f"MaxPool{rank}D({k}, strides={s}, padding='valid'{dil})",
             lambda: plan("VALID"), why_floor, chosen == "VALID")
     if chosen not in ("SAME", "VALID"):
         shown = chosen if isinstance(chosen, str) else chosen[0]
@@ -183,7 +196,7 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
             label = str(shown[0])
         else:
             label = f"[{tuple(shown)}]"
-        attempt("vt", "ventanal", f"vt.pool(x, [{k}], strides=[{s}], padding={label})",
+        attempt("vt", "ventanal", f"vt.pool(x, {[k] * rank}, strides={[s] * rank}, padding={label})",
                 lambda: plan(chosen if isinstance(chosen, str) else chosen[0]), why_floor, True)
     p = _symmetric(padding)
     torch_p = p if p is not None else 0
@@ -201,10 +214,10 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
         return message + "; " + _not_more(a, lang)
 
     attempt("torch_floor", text("shapes.torch_floor", lang),
-            f"nn.MaxPool1d({k}, stride={s}, padding={torch_p}{tdil})",
+            f"nn.MaxPool{rank}d({k}, stride={s}, padding={torch_p}{tdil})",
             lambda: plan(torch_p), why_floor, False)
     attempt("torch_ceil", text("shapes.torch_ceil", lang),
-            f"nn.MaxPool1d({k}, stride={s}, padding={torch_p}{tdil}, ceil_mode=True)",
+            f"nn.MaxPool{rank}d({k}, stride={s}, padding={torch_p}{tdil}, ceil_mode=True)",
             lambda: plan(torch_p, ceil=True), why_ceil, False)
 
     def why_numpy(a: geometry.AxisWindow) -> str:
@@ -306,7 +319,8 @@ def show_shapes(input_shape: Any = (397, 397), window: Any = 2, strides: Any = 2
             per_axis.append((params, axis))
     tables = [(axis, params, shape_table(params[0], params[1], params[2],
                                          params[3] if isinstance(params[3], str)
-                                         else tuple(params[3]), params[4], lang))
+                                         else tuple(params[3]), params[4], lang,
+                                         rank=n_axes))
               for params, axis in per_axis]
     n_rows = sum(len(rows) for _, _, rows in tables) + 0.45 * len(tables)
     if figsize is None:
@@ -409,13 +423,13 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
                                     facecolor=colour, alpha=0.85, edgecolor="none"))
         for tap in taps[index]:
             ax.plot(tap + 0.5, y + 0.19, "o", color="white", markersize=3)
-        ax.text(start + e - 0.05, y + 0.19, f" {index + 1}", ha="left", va="center",
+        ax.text(start + e - 0.05, y + 0.19, f" {index}", ha="left", va="center",
                 fontsize=8.5, color=colour, fontweight="bold")
     y = 1.25 + 0.55 * WINDOW_LANES
     ax.add_patch(FancyBboxPatch((ghost_start + 0.08, y), e - 0.16, 0.38,
                                 boxstyle="round,pad=0,rounding_size=0.15", facecolor="none",
                                 edgecolor=_GHOST, linestyle="--", linewidth=1.3))
-    ax.text(ghost_start + e - 0.05, y + 0.19, f" {axis.output + 1} ✗", ha="left",
+    ax.text(ghost_start + e - 0.05, y + 0.19, f" {axis.output} ✗", ha="left",
             va="center", fontsize=8.5, color=_GHOST, fontweight="bold")
     ax.set_xlim(first - 1.2, max(last + 2.5, first + 13))
     ax.set_ylim(-0.7, 3.3)
