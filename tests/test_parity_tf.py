@@ -144,6 +144,7 @@ def raw_pool_cases(draw):
     return rank, kind, x, window, strides, padding, data_format, vt_padding(draw, padding)
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(raw_pool_cases(), st.booleans())
 def test_pool_vs_tf_raw_ops(case, spell_data_format):
@@ -178,6 +179,7 @@ def explicit_pool_cases(draw):
     return rank, x, window, strides, pads
 
 
+@pytest.mark.slow
 @settings(max_examples=250)
 @given(explicit_pool_cases(), st.booleans())
 def test_max_pool_explicit_padding_vs_tf(case, bare_pair):
@@ -217,6 +219,7 @@ def dilated_pool_cases(draw):
     return kind, x, window, dilations, data_format
 
 
+@pytest.mark.slow
 @settings(max_examples=250)
 @given(dilated_pool_cases())
 def test_dilated_pool_vs_tf_nn_pool(case):
@@ -303,6 +306,7 @@ def conv_magnitude(x, filters):
     return float(np.max(np.abs(x.astype(np.float64)), initial=0.0)) * float(per_output.max())
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(conv_cases(), st.booleans())
 def test_conv_vs_tf(case, spell_data_format):

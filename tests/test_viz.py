@@ -242,7 +242,8 @@ def test_shape_table_explains_199_not_200():
     same = rows[0]
     assert (same.output, same.padding) == (199, (0, 1))
     assert same.reason.startswith("ceil(397 / 2) = ceil(198.5) = 199")
-    assert "not 200: window 200 would cover cells 398…399" in same.reason
+    # Windows are numbered from 0, as the cells: the 200th window is window 199.
+    assert "not 200: window 199 would cover cells 398…399" in same.reason
     ceil = next(r for r in rows if r.key == "torch_ceil")
     assert ceil.output == 199 and "sticks out 1 cell" in ceil.reason
     numpy_row = rows[-1]
@@ -256,8 +257,8 @@ def test_show_shapes_figure_text_and_data():
     fig = show_shapes()
     text = all_text(fig)
     assert fig.texts[0].get_text() == "Output size of a 2×2 window, stride 2, on 397×397"
-    for needle in ("199", "198", "padding (0, 1)", "MaxPool1D(2, strides=2, padding='same')",
-                   "nn.MaxPool1d(2, stride=2, padding=0, ceil_mode=True)",
+    for needle in ("199", "198", "padding (0, 1)", "MaxPool2D(2, strides=2, padding='same')",
+                   "nn.MaxPool2d(2, stride=2, padding=0, ceil_mode=True)",
                    "sliding_window_view(x, 2)[::2]", "not 200", "your padding"):
         assert needle in text, needle
     ((axis, params, rows),) = fig.ventanal_data  # both axes equal: drawn once

@@ -58,6 +58,8 @@ def save(fig: Any, out: str, lang: str, dpi: int) -> None:
     from ..viz.output import save_figure
 
     path = save_figure(fig, out, dpi=dpi)
+    if "matplotlib.pyplot" in sys.modules:  # a pyplot figure: free it, as a script would
+        sys.modules["matplotlib.pyplot"].close(fig)
     say(text("cli.wrote", lang, path=path))
 
 
