@@ -196,7 +196,8 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
             label = str(shown[0])
         else:
             label = f"[{tuple(shown)}]"
-        attempt("vt", "ventanal", f"vt.pool(x, {[k] * rank}, strides={[s] * rank}, padding={label})",
+        attempt("vt", "ventanal",
+                f"vt.pool(x, {[k] * rank}, strides={[s] * rank}, padding={label})",
                 lambda: plan(chosen if isinstance(chosen, str) else chosen[0]), why_floor, True)
     p = _symmetric(padding)
     torch_p = p if p is not None else 0
