@@ -8,6 +8,8 @@ CPU-sized 2.13.0; CI runs the README's two commands exactly as written, then the
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,33 @@ def test_slow_marker_is_registered_and_strict():
 def test_readme_gives_the_quick_developer_loop():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert 'python -m pytest -m "not slow"' in readme
+
+
+def _pytest_without(modules: list[str], *args: str) -> subprocess.CompletedProcess:
+    """Run pytest in a fresh interpreter where `modules` cannot be imported."""
+    block = "; ".join(f"sys.modules[{name!r}] = None" for name in modules)
+    code = f"import sys; {block}; import pytest; sys.exit(pytest.main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, "-p", "no:cacheprovider", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_live_parity_tests_skip_with_a_one_line_reason_without_the_oracles():
+    result = _pytest_without(["tensorflow", "torch", "keras"], "-q", "-rs",
+                             "tests/test_parity_tf.py", "tests/test_parity_torch.py")
+    # Every test of the two files skips (pytest's status 5: none ran), none fails or errs.
+    assert result.returncode == 5 and " skipped in " in result.stdout, result.stdout[-2000:]
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(skipped) == 2, result.stdout[-2000:]
+    for line, framework in zip(sorted(skipped), ("TensorFlow", "PyTorch"), strict=True):
+        assert f"no {framework} (live oracle): pip install -e '.[oracles]'" in line, line
+
+
+def test_not_slow_leaves_out_the_long_property_tests():
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                             "--collect-only", "-q", "-m", "slow", "tests/test_fast_kernels.py"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:]
+    selected = [line for line in result.stdout.splitlines() if "::" in line]
+    names = {line.split("::")[1].split("[")[0] for line in selected}
+    assert names == {"test_max_pool_equals_reference", "test_avg_pool_equals_reference",
+                     "test_pool_api_layouts", "test_conv_equals_reference"}
