@@ -86,15 +86,6 @@ def test_import_ventanal_and_viz_load_neither_matplotlib_nor_pillow():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_figures_are_not_registered_with_pyplot():
-    import matplotlib.pyplot as plt
-
-    before = plt.get_fignums()
-    show_kernel(SOBEL)
-    show_extraction(CIRCLE, SOBEL)
-    assert plt.get_fignums() == before
-
-
 # ---------------------------------------------------------------------------
 # show_kernel
 # ---------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 """What every teaching figure shares (matplotlib): colour maps, font sizes, a new figure.
 
-Figures are created without pyplot's global state (so a script, a server or
-a test can make thousands of them without leaking); in a notebook the
-returned figure displays itself. To draw into pyplot's current figure
-instead, pass ``fig=plt.figure()`` (or ``ax=`` where offered) and call
-``plt.show()``. Matplotlib is imported when a figure is first made, never by
+New figures are pyplot figures (:class:`ventanal.viz.figure.TeachingFigure`),
+as ``plt.figure()`` makes them: ``plt.show()``, ``plt.savefig()`` and
+``plt.gcf()`` work as in the lesson, Jupyter shows each once, and, as with
+any pyplot figure, a loop that makes many should ``plt.close(fig)`` each.
+A figure passed as ``fig=`` (or ``ax=`` where offered) is drawn into as it
+is: one made with ``matplotlib.figure.Figure()`` stays out of pyplot.
+Matplotlib is imported when a figure is first made, never by
 ``import ventanal``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -38,21 +39,29 @@ LABEL_SIZE = 11
 
 def new_figure(figsize: Sequence[float], fig: Figure | None = None,
                layout: str = "constrained") -> Figure:
-    """A new Figure (``layout`` engine), or ``fig`` (cleared) when given.
+    """A new pyplot figure (``layout`` engine), or ``fig`` (cleared) when given.
 
-    ``"compressed"`` suits grids of fixed-aspect images.
+    ``"compressed"`` suits grids of fixed-aspect images. The new figure
+    becomes pyplot's current figure; ``fig`` is not registered with pyplot.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = new_figure((4, 3))
+    >>> plt.gcf() is fig, fig.get_size_inches().tolist()
+    (True, [4.0, 3.0])
+    >>> plt.close(fig)
     """
     if fig is not None:
         fig.clear()
         if fig.get_layout_engine() is None:
             fig.set_layout_engine(layout)
         return fig
-    if "IPython" in sys.modules:
-        # In a notebook, pyplot's import registers the inline display of figures.
-        import matplotlib.pyplot  # noqa: F401
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    return Figure(figsize=tuple(figsize), layout=layout)
+    from .figure import TeachingFigure
+
+    return plt.figure(figsize=tuple(figsize), layout=layout, FigureClass=TeachingFigure)
 
 
 def signed_limits(array: np.ndarray) -> tuple[float, float]:
