@@ -1,0 +1,138 @@
+"""No text of any figure is clipped or overlaps another, in English and Spanish, wide and narrow.
+
+Every public figure function is drawn at its default size and at half its width; every
+text matplotlib draws (titles, captions, tick labels, legends, annotations) must lie inside
+the figure and must not overlap another text. The animations' first and last frames are
+held to the same rule, on the boxes of the texts Pillow draws.
+"""
+
+from __future__ import annotations
+
+import itertools
+from unittest import mock
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+import ventanal as vt  # noqa: E402
+from ventanal.viz import (  # noqa: E402
+    show_extraction,
+    show_feature_maps,
+    show_invariance,
+    show_kernel,
+    show_receptive_field,
+    show_shapes,
+)
+
+#: Pixels of slack: antialiasing may spill a pixel past a text's box.
+SLACK = 1.0
+#: A narrow figure is this fraction of the default width (never below MIN_WIDTH inches).
+NARROW, MIN_WIDTH = 0.5, 2.4
+
+CIRCLE = vt.data.circle([64, 64], val=1.0, r_shrink=3)
+RNG = np.random.default_rng(0)
+PHOTO = RNG.random((48, 56))
+SEQUENCE = [1, 9, -1, -2, 7, 3, -1, 2]
+
+#: name -> a function of (lang, figsize or None) drawing one figure.
+FIGURES = {
+    "kernel": lambda lang, size: show_kernel("bottom_sobel", lang=lang, figsize=size),
+    "kernel-blur": lambda lang, size: show_kernel("blur", lang=lang, figsize=size),
+    "extraction": lambda lang, size: show_extraction(CIRCLE, "bottom_sobel", lang=lang,
+                                                     **_size(size)),
+    "extraction-stride100": lambda lang, size: show_extraction(
+        CIRCLE, "bottom_sobel", conv_stride=100, lang=lang, **_size(size)),
+    "extraction-sequence": lambda lang, size: show_extraction(SEQUENCE, [1, 2, 3], lang=lang,
+                                                              **_size(size)),
+    "shapes": lambda lang, size: show_shapes(lang=lang, figsize=size),
+    "shapes-5x7": lambda lang, size: show_shapes((5, 7), 3, 2, "same", lang=lang,
+                                                 figsize=size),
+    "invariance": lambda lang, size: show_invariance(PHOTO, max_shift=4, repeats=3,
+                                                     image_label="camera", lang=lang,
+                                                     **_size(size)),
+    "invariance-repeats5": lambda lang, size: show_invariance(
+        PHOTO, kernel="bottom_sobel", max_shift=16, repeats=5, image_label="camera",
+        lang=lang, **_size(size)),
+    "receptive-field": lambda lang, size: show_receptive_field(
+        "conv3,conv3,conv3,pool2", lang=lang, figsize=size),
+    "receptive-field-padded": lambda lang, size: show_receptive_field(
+        "conv7s2:same,pool3s2:same,conv3,conv3,conv3s2", lang=lang, figsize=size),
+    "feature-maps": lambda lang, size: show_feature_maps("conv3,relu,pool2", PHOTO, lang=lang,
+                                                         figsize=size),
+}
+
+
+def _size(size):
+    return {} if size is None else {"figsize": size}
+
+
+def drawn_texts(fig):
+    """(text, window extent) of every non-empty text matplotlib draws for ``fig``."""
+    drawn = {}
+    original = Text.draw
+
+    def spy(self, renderer):
+        original(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn[id(self)] = (self, self.get_window_extent(renderer))
+
+    with mock.patch.object(Text, "draw", spy):
+        fig.canvas.draw()
+    return list(drawn.values())
+
+
+def overlapping(a, b, slack=SLACK) -> bool:
+    return (a.x0 + slack < b.x1 and b.x0 + slack < a.x1 and
+            a.y0 + slack < b.y1 and b.y0 + slack < a.y1)
+
+
+def text_problems(fig) -> list[str]:
+    width, height = fig.canvas.get_width_height()
+    texts = drawn_texts(fig)
+    assert texts, "the spy saw no text"
+    problems = []
+    for text, box in texts:
+        if box.x0 < -SLACK or box.y0 < -SLACK or box.x1 > width + SLACK or \
+                box.y1 > height + SLACK:
+            problems.append(f"outside the {width}×{height} figure: {text.get_text()!r} at "
+                            f"x {box.x0:.0f}..{box.x1:.0f}, y {box.y0:.0f}..{box.y1:.0f}")
+    for (one, box_one), (two, box_two) in itertools.combinations(texts, 2):
+        if overlapping(box_one, box_two):
+            problems.append(f"overlap: {one.get_text()!r} and {two.get_text()!r}")
+    return problems
+
+
+def test_the_checker_sees_clipped_and_overlapping_text():
+    fig = plt.figure(figsize=(3, 2))
+    fig.text(0.9, 0.5, "this sentence runs off the right edge")
+    fig.text(0.1, 0.2, "one")
+    fig.text(0.12, 0.2, "two")
+    problems = text_problems(fig)
+    assert any(p.startswith("outside") and "runs off" in p for p in problems)
+    assert any(p.startswith("overlap") and "'one'" in p and "'two'" in p for p in problems)
+    clean = plt.figure(figsize=(3, 2))
+    clean.text(0.1, 0.5, "fits")
+    assert text_problems(clean) == []
+
+
+def test_every_figure_function_is_checked():
+    checked = {fn.__code__.co_names for fn in FIGURES.values()}
+    names = set().union(*checked)
+    assert {name for name in vt.viz.__all__ if name.startswith("show_")} <= names
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_no_text_is_clipped_or_overlaps(name, lang):
+    fig = FIGURES[name](lang, None)
+    assert text_problems(fig) == []
+    width, height = fig.get_size_inches()
+    plt.close(fig)
+    narrow = FIGURES[name](lang, (max(MIN_WIDTH, NARROW * width), height))
+    assert text_problems(narrow) == []
