@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = ["SEQUENTIAL", "DIVERGING", "KERNEL_SEQUENTIAL", "TITLE_SIZE", "LABEL_SIZE",
-           "MIN_TEXT_SIZE", "MIN_TEXT_SCALE", "FittedText", "new_figure", "text_width", "fit_text", "panel_width",
-           "signed_limits", "is_signed", "text_colour", "bare_axes"]
+           "MIN_TEXT_SIZE", "MIN_TEXT_SCALE", "FittedText", "new_figure", "text_width",
+           "fit_text", "panel_width", "signed_limits", "is_signed", "text_colour", "bare_axes"]
 
 #: Colour map for activations and images (the course's ``magma``).
 SEQUENTIAL = "magma"
