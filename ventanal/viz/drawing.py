@@ -39,6 +39,8 @@ TITLE_SIZE = 15
 LABEL_SIZE = 11
 #: No text is shrunk below this size (points) to fit: smaller, it is wrapped instead.
 MIN_TEXT_SIZE = 7
+#: Last resort: a text that fits nowhere else is shrunk down to this size (points).
+SMALLEST_TEXT_SIZE = 5
 #: Before wrapping, a text is shrunk to no less than this fraction of its size.
 MIN_TEXT_SCALE = 0.7
 #: Measured widths are padded by 4% (hinting makes drawn text up to 2% wider).
@@ -133,9 +135,9 @@ def fit_text(message: str, width: float, size: float, *, min_size: float | None 
     The size goes down from ``size`` to ``min_size`` on one
     line; if that is not enough, the text is wrapped at spaces on 2, then
     3, ... up to ``max_lines`` lines, the largest size first. Line breaks
-    already in ``message`` are kept. A message that fits nowhere gets
-    ``min_size`` and as many lines as it needs, or, when one word is wider
-    than ``width``, the size at which that word fits.
+    already in ``message`` are kept. A message that does not fit in
+    ``max_lines`` at ``min_size`` gets smaller still, down to 5 points (then
+    it is wrapped on as many lines as it needs).
 
     Parameters
     ----------
@@ -190,13 +192,15 @@ def fit_text(message: str, width: float, size: float, *, min_size: float | None 
                 _wrap(message, width, at, weight, family)
             if len(lines) <= count and fits(lines, at):
                 return FittedText("\n".join(lines), at)
-    lines = _wrap(message, width, min_size, weight, family)
-    widest = max(text_width(line, min_size, weight=weight, family=family)
-                 for line in lines) * FIT_MARGIN
-    at = min_size if widest <= width else max(1.0, min_size * width / widest)
-    if height is not None:
-        at = min(at, max(1.0, height * POINTS / (len(lines) * linespacing * 1.2)))
-    return FittedText("\n".join(lines), round(at, 2))
+    # Nothing fits in max_lines at min_size: smaller still, down to SMALLEST_TEXT_SIZE.
+    at = min_size
+    while at - step >= SMALLEST_TEXT_SIZE:
+        at -= step
+        lines = _wrap(message, width, at, weight, family) if max_lines > given else \
+            message.split("\n")
+        if len(lines) <= max(max_lines, given) and fits(lines, at):
+            return FittedText("\n".join(lines), at)
+    return FittedText("\n".join(_wrap(message, width, at, weight, family)), at)
 
 
 def panel_width(fig: Figure, columns: int, gap: float = PANEL_GAP) -> float:
