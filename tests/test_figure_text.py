@@ -136,3 +136,59 @@ def test_no_text_is_clipped_or_overlaps(name, lang):
     plt.close(fig)
     narrow = FIGURES[name](lang, (max(MIN_WIDTH, NARROW * width), height))
     assert text_problems(narrow) == []
+
+
+# ---------------------------------------------------------------------------
+# animations (Pillow): the first and the last frame of every named case
+# ---------------------------------------------------------------------------
+
+def box_problems(boxes, size) -> list[str]:
+    width, height = size
+    problems = []
+    for message, (left, top, right, bottom) in boxes:
+        if left < -SLACK or top < -SLACK or right > width + SLACK or bottom > height + SLACK:
+            problems.append(f"outside the {width}×{height} frame: {message!r} at "
+                            f"x {left:.0f}..{right:.0f}, y {top:.0f}..{bottom:.0f}")
+    for (one, a), (two, b) in itertools.combinations(boxes, 2):
+        if a[0] + SLACK < b[2] and b[0] + SLACK < a[2] and a[1] + SLACK < b[3] and \
+                b[1] + SLACK < a[3]:
+            problems.append(f"overlap: {one!r} and {two!r}")
+    return problems
+
+
+def test_the_frame_checker_sees_clipped_and_overlapping_text():
+    boxes = [("a", (0, 0, 10, 10)), ("b", (5, 5, 15, 15)), ("c", (95, 0, 120, 10))]
+    problems = box_problems(boxes, (100, 50))
+    assert problems == ["outside the 100×50 frame: 'c' at x 95..120, y 0..10",
+                        "overlap: 'a' and 'b'"]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("case", sorted(vt.viz.CASES))
+def test_no_text_of_an_animation_is_clipped_or_overlaps(case, lang):
+    animation = vt.viz.animate_case(case, lang=lang, max_frames=6)
+    boxes = animation.info["text_boxes"]
+    assert boxes["first"] and boxes["last"]
+    assert any(animation.info["title"] in message for message, _ in boxes["first"])
+    for which in ("first", "last"):
+        assert box_problems(boxes[which], animation.size) == [], which
+
+
+#: Small grids whose legend holds two notes (padding, cells never read): the longest
+#: bottom line beside the step counter.
+SMALL_ANIMATIONS = {
+    "sequence-padded-stride3": ([1, 2, 3, 4, 5], {"op": "max", "window_shape": 2, "strides": 3,
+                                                 "padding": [(1, 1)]}),
+    "grid-avg-same": ([[1, 2], [3, 4]], {"op": "avg", "window_shape": 2, "strides": 3,
+                                         "padding": "SAME"}),
+    "tiny-conv": ([[1, 2], [3, 4]], {"kernel": [[1]], "strides": 2}),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", sorted(SMALL_ANIMATIONS))
+def test_no_text_of_a_small_animation_is_clipped_or_overlaps(name, lang):
+    grid, arguments = SMALL_ANIMATIONS[name]
+    animation = vt.viz.animate(grid, lang=lang, **arguments)
+    for which in ("first", "last"):
+        assert box_problems(animation.info["text_boxes"][which], animation.size) == [], which
