@@ -18,6 +18,8 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backend_bases import FigureCanvasBase  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 import ventanal as vt  # noqa: E402
@@ -82,6 +84,8 @@ def drawn_texts(fig):
         if self.get_visible() and self.get_text().strip():
             drawn[id(self)] = (self, self.get_window_extent(renderer))
 
+    if type(fig.canvas).draw is FigureCanvasBase.draw:   # a bare Figure() draws nothing
+        FigureCanvasAgg(fig)
     with mock.patch.object(Text, "draw", spy):
         fig.canvas.draw()
     return list(drawn.values())
@@ -119,6 +123,11 @@ def test_the_checker_sees_clipped_and_overlapping_text():
     clean = plt.figure(figsize=(3, 2))
     clean.text(0.1, 0.5, "fits")
     assert text_problems(clean) == []
+    from matplotlib.figure import Figure
+
+    bare = Figure(figsize=(3, 2))   # no pyplot, no canvas of its own: drawn with Agg
+    bare.text(0.9, 0.5, "off the edge")
+    assert text_problems(bare) and text_problems(bare)[0].startswith("outside")
 
 
 def test_every_figure_function_is_checked():
