@@ -32,8 +32,10 @@ from ventanal.viz import (  # noqa: E402
     show_shapes,
 )
 
-#: Pixels of slack: antialiasing may spill a pixel past a text's box.
+#: Pixels of slack: antialiasing may spill a pixel past a text's box (at the figure's edge).
 SLACK = 1.0
+#: Pixels two texts keep between them: closer, they touch (and read as one).
+GAP = 2.0
 #: A narrow figure is this fraction of the default width (never below MIN_WIDTH inches).
 NARROW, MIN_WIDTH = 0.5, 2.4
 
@@ -91,9 +93,10 @@ def drawn_texts(fig):
     return list(drawn.values())
 
 
-def overlapping(a, b, slack=SLACK) -> bool:
-    return (a.x0 + slack < b.x1 and b.x0 + slack < a.x1 and
-            a.y0 + slack < b.y1 and b.y0 + slack < a.y1)
+def overlapping(a, b, gap=GAP) -> bool:
+    """Whether boxes ``a`` and ``b`` overlap or come closer than ``gap`` pixels."""
+    return (a.x0 - gap < b.x1 and b.x0 - gap < a.x1 and
+            a.y0 - gap < b.y1 and b.y0 - gap < a.y1)
 
 
 def text_problems(fig) -> list[str]:
@@ -108,7 +111,8 @@ def text_problems(fig) -> list[str]:
                             f"x {box.x0:.0f}..{box.x1:.0f}, y {box.y0:.0f}..{box.y1:.0f}")
     for (one, box_one), (two, box_two) in itertools.combinations(texts, 2):
         if overlapping(box_one, box_two):
-            problems.append(f"overlap: {one.get_text()!r} and {two.get_text()!r}")
+            problems.append(f"overlap (or closer than {GAP:g} px): {one.get_text()!r} and "
+                            f"{two.get_text()!r}")
     return problems
 
 
@@ -120,6 +124,12 @@ def test_the_checker_sees_clipped_and_overlapping_text():
     problems = text_problems(fig)
     assert any(p.startswith("outside") and "runs off" in p for p in problems)
     assert any(p.startswith("overlap") and "'one'" in p and "'two'" in p for p in problems)
+    touching = plt.figure(figsize=(3, 2))
+    first = touching.text(0.1, 0.5, "left")
+    touching.canvas.draw()
+    right = first.get_window_extent().x1 / touching.bbox.width
+    touching.text(right + 0.5 / touching.bbox.width, 0.5, "right")   # half a pixel apart
+    assert any(p.startswith("overlap") for p in text_problems(touching))
     clean = plt.figure(figsize=(3, 2))
     clean.text(0.1, 0.5, "fits")
     assert text_problems(clean) == []
@@ -159,17 +169,19 @@ def box_problems(boxes, size) -> list[str]:
             problems.append(f"outside the {width}×{height} frame: {message!r} at "
                             f"x {left:.0f}..{right:.0f}, y {top:.0f}..{bottom:.0f}")
     for (one, a), (two, b) in itertools.combinations(boxes, 2):
-        if a[0] + SLACK < b[2] and b[0] + SLACK < a[2] and a[1] + SLACK < b[3] and \
-                b[1] + SLACK < a[3]:
-            problems.append(f"overlap: {one!r} and {two!r}")
+        if a[0] - GAP < b[2] and b[0] - GAP < a[2] and a[1] - GAP < b[3] and \
+                b[1] - GAP < a[3]:
+            problems.append(f"overlap (or closer than {GAP:g} px): {one!r} and {two!r}")
     return problems
 
 
 def test_the_frame_checker_sees_clipped_and_overlapping_text():
-    boxes = [("a", (0, 0, 10, 10)), ("b", (5, 5, 15, 15)), ("c", (95, 0, 120, 10))]
+    boxes = [("a", (0, 0, 10, 10)), ("b", (5, 5, 15, 15)), ("c", (95, 0, 120, 10)),
+             ("d", (0, 30, 10, 40)), ("e", (11, 30, 20, 40)), ("f", (0, 45, 10, 50))]
     problems = box_problems(boxes, (100, 50))
     assert problems == ["outside the 100×50 frame: 'c' at x 95..120, y 0..10",
-                        "overlap: 'a' and 'b'"]
+                        "overlap (or closer than 2 px): 'a' and 'b'",
+                        "overlap (or closer than 2 px): 'd' and 'e'"]
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["SEQUENTIAL", "DIVERGING", "KERNEL_SEQUENTIAL", "TITLE_SIZE", "LABEL_SIZE",
            "MIN_TEXT_SIZE", "MIN_TEXT_SCALE", "FittedText", "new_figure", "text_width",
-           "fit_text", "panel_width", "signed_limits", "is_signed", "text_colour", "bare_axes"]
+           "fit_text", "panel_width", "POINTS", "signed_limits", "is_signed", "text_colour",
+           "bare_axes"]
 
 #: Colour map for activations and images (the course's ``magma``).
 SEQUENTIAL = "magma"

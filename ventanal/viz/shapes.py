@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import geometry
 from .common import format_shape, format_tuple
-from .drawing import LABEL_SIZE, TITLE_SIZE, fit_text, new_figure, text_width
+from .drawing import LABEL_SIZE, POINTS, TITLE_SIZE, fit_text, new_figure, text_width
 from .i18n import check_lang, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -436,7 +436,8 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None,
             ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor="none", edgecolor="#bbbbbb",
                                    linestyle=":", linewidth=0.8))
     if first > left:
-        ax.text(first - 0.6, 0.5, "…", ha="center", va="center", fontsize=14)
+        ax.text(first - 0.6, 0.5, "…", ha="center", va="center",
+                fontsize=min(14, 0.9 * POINTS * cell_inches))
     # The last windows (up to three), then the one that does not fit.
     shown = range(max(0, axis.output - WINDOW_LANES), axis.output)
     for level, index in enumerate(shown):
