@@ -369,10 +369,12 @@ def _shape_row_text(ax: Axes, row: Any, lang: str, box: tuple[float, float],
     if row.output is not None:
         ax.text(0.0, 0.42, str(row.output), fontsize=OUTPUT_SIZE, fontweight="bold",
                 va="center", color=_CHOSEN if row.chosen else "black")
-        ax.text(0.0, 0.08, text("shapes.pads_value", lang, pads=row.padding),
-                fontsize=LABEL_SIZE - 1, va="center", color="#555555")
-    if row.chosen:
-        ax.text(0.0, 1.08, text("shapes.chosen", lang).replace("◀ ", ""), fontsize=9,
+    pads = text("shapes.pads_value", lang, pads=row.padding) if row.output is not None else ""
+    if pads:
+        ax.text(0.0, 0.08, pads, fontsize=LABEL_SIZE - 1, va="center", color="#555555")
+    if row.chosen:   # beside the padding it points at, on the row's own bottom line
+        x = text_width(pads, LABEL_SIZE - 1) + TEXT_GAP if pads else 0.0
+        ax.text(x / width, 0.08, text("shapes.chosen", lang), fontsize=LABEL_SIZE - 1,
                 color=_CHOSEN, va="center", fontweight="bold")
     reason_x = number_inches + TEXT_GAP
     reason = fit_text(row.reason, width - reason_x, LABEL_SIZE - 1.5, max_lines=8,
