@@ -158,7 +158,7 @@ NOTEBOOK = [
 ]
 
 
-def test_a_notebook_shows_each_figure_once(monkeypatch):
+def test_a_notebook_shows_each_figure_once(monkeypatch, tmp_path):
     nbformat = pytest.importorskip("nbformat", reason="nbformat is needed to build a notebook")
     nbclient = pytest.importorskip("nbclient", reason="nbclient is needed to run a notebook")
     pytest.importorskip("ipykernel", reason="ipykernel provides the python3 kernel")
@@ -166,6 +166,9 @@ def test_a_notebook_shows_each_figure_once(monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPOSITORY),
                                                       os.environ.get("PYTHONPATH", "")]))
+    # The kernel's connection file and IPython's history go to a temporary directory.
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source, _, _ in NOTEBOOK]
     nbclient.NotebookClient(notebook, kernel_name="python3", timeout=300).execute()
