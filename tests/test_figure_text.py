@@ -213,3 +213,54 @@ def test_no_text_of_a_small_animation_is_clipped_or_overlaps(name, lang):
     animation = vt.viz.animate(grid, lang=lang, **arguments)
     for which in ("first", "last"):
         assert box_problems(animation.info["text_boxes"][which], animation.size) == [], which
+
+
+# ---------------------------------------------------------------------------
+# fit_text, the helper every figure uses
+# ---------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ventanal.viz.drawing import (  # noqa: E402
+    FIT_MARGIN,
+    MIN_TEXT_SCALE,
+    fit_text,
+    text_width,
+)
+
+WORDS = st.lists(st.sampled_from(["pooling", "2×2", "Condensar", "campo", "(14, 14)", "→",
+                                  "salto", "receptive", "a", "MaxPool1D(2, strides=2)"]),
+                 min_size=1, max_size=12)
+
+
+@settings(max_examples=150)
+@given(words=WORDS, width=st.floats(0.8, 8.0), size=st.sampled_from([9.0, 11.0, 15.0]),
+       lines=st.integers(1, 4))
+def test_fit_text_keeps_the_words_and_fits_the_width(words, width, size, lines):
+    message = " ".join(words)
+    fitted = fit_text(message, width, size, max_lines=lines)
+    assert fitted.text.split() == message.split()          # only spaces became line breaks
+    assert fitted.size <= size
+    widest = text_width(fitted.text, fitted.size) * FIT_MARGIN
+    longest_word = max(text_width(word, fitted.size) for word in message.split())
+    assert widest <= width or longest_word * FIT_MARGIN > width or fitted.size == 5
+    if text_width(message, size) * FIT_MARGIN <= width:
+        assert fitted == (message, size)                   # what fits is left alone
+    if fitted.size >= max(7, MIN_TEXT_SCALE * size):
+        assert fitted.text.count("\n") < lines             # wrapped only within max_lines
+
+
+def test_fit_text_shrinks_before_it_wraps_and_keeps_given_breaks():
+    title = "Feature extraction: filter → detect → condense"
+    full = text_width(title, 17)
+    shrunk = fit_text(title, full * 0.85, 17)
+    assert "\n" not in shrunk.text and 17 * 0.7 <= shrunk.size < 17
+    wrapped = fit_text(title, full * 0.65, 17)
+    assert wrapped.text.count("\n") == 1 and wrapped.size == 17
+    assert fit_text("one\ntwo", 5, 10) == ("one\ntwo", 10)
+    height = 17 * 1.2 * 1.2 / 72   # one line at 17 points
+    low = fit_text(title, full * 0.5, 17, height=height)
+    lines = low.text.count("\n") + 1
+    assert low.size < 17 * 0.7 and lines * low.size * 1.2 * 1.2 / 72 <= height
+    assert text_width(low.text, low.size) * FIT_MARGIN <= full * 0.5
