@@ -68,7 +68,8 @@ class TeachingFigure(Figure):
     def _ipython_display_(self) -> Callable[[], None] | None:
         # IPython asks for this method before any other display of an object; None makes it
         # fall back to the usual one (the inline backend's PNG of a Figure).
-        if self._ventanal_displaying or not inline_backend_shows(self):
+        # getattr: a figure restored by pickle has not run __init__.
+        if getattr(self, "_ventanal_displaying", False) or not inline_backend_shows(self):
             return None
         return self._display_once
 
@@ -83,7 +84,7 @@ class TeachingFigure(Figure):
 
         shell = get_ipython()
         cell = getattr(shell, "execution_count", None)
-        if cell is not None and self._ventanal_shown_in == cell:
+        if cell is not None and getattr(self, "_ventanal_shown_in", None) == cell:
             return
         self._ventanal_displaying = True
         try:
