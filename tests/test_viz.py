@@ -86,15 +86,6 @@ def test_import_ventanal_and_viz_load_neither_matplotlib_nor_pillow():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_figures_are_not_registered_with_pyplot():
-    import matplotlib.pyplot as plt
-
-    before = plt.get_fignums()
-    show_kernel(SOBEL)
-    show_extraction(CIRCLE, SOBEL)
-    assert plt.get_fignums() == before
-
-
 # ---------------------------------------------------------------------------
 # show_kernel
 # ---------------------------------------------------------------------------
@@ -200,6 +191,24 @@ def test_show_extraction_ops_subplots_gamma_rgb_and_sequences():
         show_extraction(CIRCLE, SOBEL, ops=["Pool"])
     with pytest.raises(ValueError, match="larger than the padded input"):
         show_extraction(np.ones((2, 2)), SOBEL)
+
+
+def test_show_extraction_says_why_a_long_stride_leaves_one_window():
+    fig = show_extraction(CIRCLE, SOBEL, conv_stride=100)
+    assert [ax.get_title() for ax in panels(fig)][1:] == ["Filter 1×1", "Detect 1×1",
+                                                          "Condense 1×1"]
+    # 64 cells, a window of 3: the first window can move 61 cells, fewer than a stride.
+    caption = " ".join(all_text(fig).split())
+    assert "one window only: stride 100 is more than the 61 cells it could move" in caption
+    es = " ".join(all_text(show_extraction(CIRCLE, SOBEL, conv_stride=100, lang="es")).split())
+    assert "una sola ventana: el paso 100 supera las 61 celdas que podría avanzar" in es
+    # The pooling of a 1×1 map has no room at all: nothing to explain there.
+    assert caption.count("one window only") == 1
+    assert "one window only" not in all_text(show_extraction(CIRCLE, SOBEL, conv_stride=3))
+    # A pooling that fits once says so too: 62 cells, window 40, stride 30 (room 22).
+    pooled = " ".join(all_text(show_extraction(CIRCLE, SOBEL, pool_size=40, pool_stride=30,
+                                               pool_padding="valid")).split())
+    assert "one window only: stride 30 is more than the 22 cells it could move" in pooled
 
 
 # ---------------------------------------------------------------------------

@@ -57,9 +57,12 @@ def save(fig: Any, out: str, lang: str, dpi: int) -> None:
     from ..viz.i18n import text
     from ..viz.output import save_figure
 
-    path = save_figure(fig, out, dpi=dpi)
-    if "matplotlib.pyplot" in sys.modules:  # a pyplot figure: free it, as a script would
-        sys.modules["matplotlib.pyplot"].close(fig)
+    try:
+        path = save_figure(fig, out, dpi=dpi)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)   # figures are pyplot's: a command never leaves one open
     say(text("cli.wrote", lang, path=path))
 
 

@@ -5,6 +5,14 @@ takes ``lang="en"`` or ``"es"``; :func:`animate` returns an
 :class:`Animation` (a GIF). Nothing here is imported by ``import ventanal``;
 matplotlib and Pillow load on the first call.
 
+The figures are pyplot figures, made as ``plt.figure()`` makes them: after
+``show_extraction(...)``, ``plt.show()`` shows it and ``plt.savefig(...)``
+saves it, Jupyter shows it once, and ``plt.close(fig)`` frees it (close the
+figures a loop makes). A figure passed as ``fig=`` (or axes as ``ax=``) is
+drawn into instead, and one made with ``matplotlib.figure.Figure()`` stays
+out of pyplot. Every text is fitted to its room (shrunk, then wrapped), so
+nothing is cut at narrow sizes or in Spanish.
+
 One module per topic, each pairing its numbers with its figure:
 
 ===================  ========================================================
@@ -22,8 +30,9 @@ One module per topic, each pairing its numbers with its figure:
 
 Shared helpers: ``common`` (labels, input checks), ``output`` (files written
 atomically, a progress bar), ``drawing`` (colour maps, font sizes, a new
-figure), ``palette`` and ``painter`` (the GIFs' colours, fonts and frames),
-``i18n`` (every label in English and Spanish).
+figure, texts fitted to their room), ``figure`` (the pyplot figure class
+that Jupyter shows once), ``palette`` and ``painter`` (the GIFs' colours,
+fonts and frames), ``i18n`` (every label in English and Spanish).
 """
 
 from .animate import Animation, animate

@@ -53,6 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "padding.full": {"en": "padding 'full'", "es": "relleno 'full'"},
     "padding.causal": {"en": "padding 'causal'", "es": "relleno 'causal'"},
     "padding.explicit": {"en": "padding {pads}", "es": "relleno {pads}"},
+    "note.one_window": {"en": "one window only: stride {stride} is more than the {room} "
+                              "cells it could move",
+                        "es": "una sola ventana: el paso {stride} supera las {room} celdas "
+                              "que podría avanzar"},
     # -- show_kernel ---------------------------------------------------------------
     "title.kernel": {"en": "Kernel {shape}", "es": "Kernel {shape}"},
     # -- show_extraction -----------------------------------------------------------

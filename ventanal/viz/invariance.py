@@ -17,7 +17,15 @@ import numpy as np
 from .. import geometry
 from ..ops import conv, max_pool, relu
 from .common import as_image, as_kernel, format_shape, op_label, to_gray
-from .drawing import LABEL_SIZE, SEQUENTIAL, TITLE_SIZE, bare_axes, new_figure
+from .drawing import (
+    LABEL_SIZE,
+    SEQUENTIAL,
+    TITLE_SIZE,
+    bare_axes,
+    fit_text,
+    new_figure,
+    panel_width,
+)
 from .i18n import check_lang, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +43,9 @@ REFERENCE_COLOUR = "#888888"
 PIXEL_GRID_MAX = 32
 #: Dark grey lines: visible on the bright pixels and on the dark ones of ``magma``.
 PIXEL_GRID_COLOUR = "#444444"
+#: Inches the curves' y label and ticks take: their title, centred on the curves, has
+#: the figure's width less twice this.
+AXIS_INCHES = 0.8
 
 @dataclass(frozen=True)
 class InvarianceResult:
@@ -211,7 +222,8 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
                                           padding=pool_padding)))
 
     fig = new_figure(figsize, fig)
-    grid = fig.add_gridspec(2, max(repeats + 1, 2), height_ratios=(1, 1.15))
+    columns = max(repeats + 1, 2)
+    grid = fig.add_gridspec(2, columns, height_ratios=(1, 1.15))
     for r, values in enumerate(pooled):
         ax = fig.add_subplot(grid[0, r])
         ax.imshow(values, cmap=SEQUENTIAL, vmin=0, vmax=max(float(feature.max()), 1e-12),
@@ -224,7 +236,8 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
         else:
             title = text("inv.after" if r == 1 else "inv.after_plural", lang, count=r,
                          shape=shape)
-        ax.set_title(title, fontsize=TITLE_SIZE - 2, fontweight="bold")
+        fitted = fit_text(title, panel_width(fig, columns), TITLE_SIZE - 2, weight="bold")
+        ax.set_title(fitted.text, fontsize=fitted.size, fontweight="bold")
     n_window = (pool_size,) * 2 if isinstance(pool_size, int) else tuple(pool_size)
     n_stride = (pool_stride,) * 2 if isinstance(pool_stride, int) else tuple(pool_stride)
     op = op_label("max", n_window, n_stride, pool_padding, lang)
@@ -250,10 +263,12 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
     if kernel is not None:
         pooled_what = text("inv.feature_map", lang, kernel=kernel if isinstance(kernel, str)
                            else "kernel") + " " + pooled_what
-    ax.set_title(text("inv.experiment_title", lang, image=image_label,
-                      max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
-                 fontsize=TITLE_SIZE - 1, fontweight="bold")
-    fig.suptitle(text("inv.dots_title", lang), fontsize=TITLE_SIZE + 1)
+    fitted = fit_text(text("inv.experiment_title", lang, image=image_label,
+                           max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
+                      panel_width(fig, 1) - 2 * AXIS_INCHES, TITLE_SIZE - 1, weight="bold")
+    ax.set_title(fitted.text, fontsize=fitted.size, fontweight="bold")
+    fitted = fit_text(text("inv.dots_title", lang), panel_width(fig, 1), TITLE_SIZE + 1)
+    fig.suptitle(fitted.text, fontsize=fitted.size)
     fig.ventanal_data = (pooled, result)  # type: ignore[attr-defined]
     return fig
 
