@@ -62,8 +62,10 @@ def _axes(shape: Sequence[int], size, step, edge: str) -> tuple[AxisWindow, ...]
     stride = normalize_tuple(step, 2, "step")
     if _check_edge(edge) == "pad":
         # Windows keep starting while they start inside the image (PyTorch's ceil_mode):
-        # the last ones read past the border.
-        return window_plan(shape, window, stride, ceil_mode=True).axes
+        # the last ones read past the border. A window larger than the image needs that
+        # much padding after it to be planned at all.
+        after = [(0, max(0, k - n)) for n, k in zip(shape, window, strict=True)]
+        return window_plan(shape, window, stride, after, ceil_mode=True).axes
     for axis, (n, k) in enumerate(zip(shape, window, strict=True)):
         if k > n:
             name = ("height", "width")[axis]
