@@ -21,8 +21,13 @@ Examples
 """
 
 from .boxes import ios, iou, to_original
+from .demo import detect_template, planted_scene
+from .detections import Detections, Trace
 from .merging import Merged, merge
+from .planner import Plan, plan
 from .pyramid import pyramid
+from .scoring import normalized_cross_correlation, score_map
+from .sliced import sliced_predict
 from .suppression import nms, soft_nms
 from .tiles import tiles
 from .windows import window_origins, window_view, windows
@@ -40,4 +45,13 @@ __all__ = [
     "merge",
     "Merged",
     "tiles",
+    "sliced_predict",
+    "Detections",
+    "Trace",
+    "plan",
+    "Plan",
+    "score_map",
+    "normalized_cross_correlation",
+    "detect_template",
+    "planted_scene",
 ]

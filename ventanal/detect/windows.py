@@ -28,7 +28,8 @@ from ..geometry import AxisWindow, normalize_tuple
 from ..geometry import plan as window_plan
 from ..geometry.arguments import describe
 
-__all__ = ["EDGES", "window_origins", "window_view", "windows", "axis_starts", "image_shape"]
+__all__ = ["EDGES", "window_origins", "window_view", "windows", "axis_starts", "image_shape",
+           "planned_axes"]
 
 #: What to do with the pixels past the last whole window.
 EDGES = ("drop", "snap", "pad")
@@ -50,8 +51,14 @@ def _check_edge(edge: str) -> str:
     return edge
 
 
-def _axes(shape: Sequence[int], size, step, edge: str) -> tuple[AxisWindow, ...]:
-    """The geometry plan of each axis for ``edge``."""
+def planned_axes(shape: Sequence[int], size, step, edge: str) -> tuple[AxisWindow, ...]:
+    """The geometry plan of each axis (height, width) of a window scan with ``edge``.
+
+    Examples
+    --------
+    >>> [axis.output for axis in planned_axes((10, 12), 4, 3, "drop")]
+    [3, 3]
+    """
     try:
         shape = tuple(int(v) for v in shape)
     except TypeError:
@@ -127,7 +134,7 @@ def window_origins(shape: Sequence[int], size, step, *, edge: str = "drop") -> n
     >>> len(window_origins((40, 50), 8, 4)), vt.output_shape((40, 50), 8, 4, "VALID")
     (99, (9, 11))
     """
-    rows, cols = (axis_starts(axis, edge) for axis in _axes(shape, size, step, edge))
+    rows, cols = (axis_starts(axis, edge) for axis in planned_axes(shape, size, step, edge))
     y, x = np.meshgrid(rows, cols, indexing="ij")
     return np.stack([x.ravel(), y.ravel()], axis=1)
 
@@ -170,7 +177,7 @@ def window_view(image: npt.ArrayLike, size, step, *, edge: str = "drop",
     """
     array = np.asarray(image)
     height, width = image_shape(array)
-    axes = _axes((height, width), size, step, edge)
+    axes = planned_axes((height, width), size, step, edge)
     (kh, kw), (sh, sw) = (axes[0].window, axes[1].window), (axes[0].stride, axes[1].stride)
     if edge == "pad":
         extra = [max(0, axis.read_after) for axis in axes]
@@ -206,7 +213,7 @@ def windows(image: npt.ArrayLike, size, step, *, edge: str = "drop",
     """
     array = np.asarray(image)
     height, width = image_shape(array)
-    axes = _axes((height, width), size, step, edge)
+    axes = planned_axes((height, width), size, step, edge)
     kh, kw = axes[0].window, axes[1].window
     if edge == "pad":
         extra = [max(0, axis.read_after) for axis in axes]
