@@ -36,8 +36,9 @@ EDGES = ("drop", "snap", "pad")
 
 
 def image_shape(image: np.ndarray, name: str = "image") -> tuple[int, int]:
-    """``(height, width)`` of an image of shape (H, W) or (H, W, C)."""
-    if image.ndim not in (2, 3):
+    """``(height, width)`` of an image of shape (H, W) or (H, W, C) (any object with a
+    ``shape``: a lazily read array is not read)."""
+    if len(image.shape) not in (2, 3):
         raise ValueError(f"`{name}` must have shape (H, W) or (H, W, C), got shape "
                          f"{image.shape}")
     if image.shape[0] < 1 or image.shape[1] < 1:
