@@ -90,7 +90,6 @@ def test_dense_maps_stitch_to_the_whole_image_result(blend, channels):
 
 
 def test_memory_is_one_batch_and_lazy_arrays_work(tmp_path):
-    rng = np.random.default_rng(5)
     data = scene(6, shape=(300, 400))
     path = tmp_path / "big.dat"
     mm = np.memmap(path, dtype=np.float64, mode="w+", shape=data.shape)
@@ -119,7 +118,6 @@ def test_memory_is_one_batch_and_lazy_arrays_work(tmp_path):
     assert max(lazy.reads) <= 64 * 64 and max(seen) <= 4 * 64 * 64
     whole = sliced_predict(data, predict_boxes, tile=64, overlap=0.25)
     np.testing.assert_array_equal(found.boxes, whole.boxes)
-    del rng
 
 
 def test_tiff_read_lazily(tmp_path):
