@@ -204,6 +204,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "det.anim_hits": {"en": "hits: {count}", "es": "aciertos: {count}"},
     "det.anim_final": {"en": "After NMS: {count} detections",
                        "es": "Tras NMS: {count} detecciones"},
+    "det.found": {"en": "{count} detections (template {shape}, {levels} pyramid levels)",
+                  "es": "{count} detecciones (plantilla {shape}, {levels} niveles de pirámide)"},
+    "det.found_box": {"en": "  box {box}  score {score}  level {level}",
+                      "es": "  caja {box}  puntuación {score}  nivel {level}"},
 }
 
 
