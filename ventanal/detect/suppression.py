@@ -174,6 +174,8 @@ def nms(boxes: npt.ArrayLike, scores: npt.ArrayLike, threshold: float = 0.5, *,
                              max_output=max_output, inclusive=inclusive)
     from ._numba_nms import greedy_keep
 
+    if len(b) == 0:
+        return np.zeros(0, dtype=np.int64)
     labels = np.zeros(len(b), dtype=np.int64) if c is None else c
     limit = -1 if max_output is None else int(max_output)
     if limit == 0:
