@@ -51,6 +51,31 @@ def _metric(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
     return pair_metric(a.reshape(-1, 4), b.reshape(-1, 4), metric)
 
 
+def _metric_row(box: np.ndarray, others: np.ndarray, metric: str) -> np.ndarray:
+    """The overlap of one checked box with checked boxes (the hot loop: no re-validation)."""
+    width = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+    height = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+    inter = np.maximum(width, 0.0) * np.maximum(height, 0.0)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+    denominator = area + areas - inter if metric == "iou" else np.minimum(area, areas)
+    out = np.zeros(len(others))
+    np.divide(inter, denominator, out=out, where=denominator > 0)
+    return out
+
+
+def _metric_pair(a: np.ndarray, b: np.ndarray, metric: str) -> float:
+    """The overlap of two checked boxes, in scalars."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    area_a, area_b = (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
+    denominator = area_a + area_b - inter if metric == "iou" else min(area_a, area_b)
+    return inter / denominator if denominator > 0 else 0.0
+
+
 def _nmm_groups(b, s, metric, threshold, greedy) -> dict[int, list[int]]:
     """keeper -> the boxes it took, in the order SAHI fuses them."""
     order = score_order(s)
@@ -59,7 +84,7 @@ def _nmm_groups(b, s, metric, threshold, greedy) -> dict[int, list[int]]:
         remaining = order
         while remaining.size:
             keeper, rest = int(remaining[0]), remaining[1:]
-            matched = _metric(b[keeper], b[rest], metric)[0] >= threshold
+            matched = _metric_row(b[keeper], b[rest], metric) >= threshold
             taken[keeper] = rest[matched].tolist()        # highest score first
             remaining = rest[~matched]
         return taken
@@ -87,14 +112,15 @@ def _nmm_groups(b, s, metric, threshold, greedy) -> dict[int, list[int]]:
 def _fuse_nmm(b, s, groups, metric, threshold):
     boxes, scores, members, fused = [], [], [], []
     for keeper, taken in groups.items():
-        box, score, joined = b[keeper].copy(), s[keeper], []
+        box, score, joined = b[keeper].tolist(), s[keeper], []
         for other in taken:
-            if _metric(box, b[other], metric)[0, 0] > threshold:
-                box = np.concatenate([np.minimum(box[:2], b[other, :2]),
-                                      np.maximum(box[2:], b[other, 2:])])
+            candidate = b[other].tolist()
+            if _metric_pair(box, candidate, metric) > threshold:
+                box = [min(box[0], candidate[0]), min(box[1], candidate[1]),
+                       max(box[2], candidate[2]), max(box[3], candidate[3])]
                 score = max(score, s[other])
                 joined.append(other)
-        boxes.append(box)
+        boxes.append(np.asarray(box))
         scores.append(score)
         members.append(np.asarray([keeper, *taken], dtype=np.int64))
         fused.append(np.asarray([keeper, *joined], dtype=np.int64))
@@ -109,7 +135,7 @@ def _wbf(b, s, metric, threshold):
             continue
         best = -1
         if fused_boxes:
-            overlaps = _metric(b[index], np.asarray(fused_boxes), metric)[0]
+            overlaps = _metric_row(b[index], np.asarray(fused_boxes), metric)
             candidate = int(np.argmax(overlaps))
             if overlaps[candidate] > threshold:
                 best = candidate
