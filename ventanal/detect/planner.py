@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geometry import normalize_tuple
+from ..geometry import IntOrSequence, normalize_tuple
 from .pyramid import level_shapes
 from .tiles import tile_step, tiles
 from .windows import axis_starts, planned_axes
@@ -108,9 +108,10 @@ def _coverage(shape, rows, cols, size) -> tuple[int, int]:
     return shape[0] * shape[1] - visited, int(row_count.max()) * int(col_count.max())
 
 
-def plan(shape, *, size=None, step=None, edge: str = "drop", scale: float | None = None,
-         min_size=(30, 30), tile=None, overlap: float | int = 0.2, batch_size: int = 8,
-         dtype: Any = "float32") -> Plan:
+def plan(shape: tuple[int, ...], *, size: IntOrSequence | None = None,
+         step: IntOrSequence | None = None, edge: str = "drop", scale: float | None = None,
+         min_size: tuple[int, int] = (30, 30), tile: IntOrSequence | None = None,
+         overlap: float | int = 0.2, batch_size: int = 8, dtype: Any = "float32") -> Plan:
     """Count the work of a window scan (over a pyramid) and/or a tiling, without an image.
 
     Parameters

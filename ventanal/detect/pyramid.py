@@ -21,7 +21,7 @@ from .windows import image_shape
 __all__ = ["pyramid", "level_shapes", "resize"]
 
 
-def _check(scale: float, min_size) -> tuple[float, tuple[int, int]]:
+def _check(scale: float, min_size: tuple[int, int]) -> tuple[float, tuple[int, int]]:
     if isinstance(scale, (bool, np.bool_)) or not np.isscalar(scale) or not (
             np.isfinite(scale) and scale > 1):
         raise ValueError(f"`scale` must be a number greater than 1, got {scale!r}")
@@ -34,7 +34,8 @@ def _check(scale: float, min_size) -> tuple[float, tuple[int, int]]:
     return float(scale), (min_w, min_h)
 
 
-def level_shapes(shape, scale: float = 1.5, min_size=(30, 30)) -> list[tuple[int, int]]:
+def level_shapes(shape: tuple[int, ...], scale: float = 1.5,
+                 min_size: tuple[int, int] = (30, 30)) -> list[tuple[int, int]]:
     """``(height, width)`` of every pyramid level of an image of ``shape``, no pixels read.
 
     The first level is the image itself (yielded whatever its size, as pyimagesearch does).
@@ -81,7 +82,8 @@ def resize(image: np.ndarray, shape: tuple[int, int], *, smooth: bool = True) ->
     return out.astype(image.dtype)
 
 
-def pyramid(image: npt.ArrayLike, scale: float = 1.5, min_size=(30, 30), *,
+def pyramid(image: npt.ArrayLike, scale: float = 1.5,
+            min_size: tuple[int, int] = (30, 30), *,
             smooth: bool = True) -> Iterator[tuple[np.ndarray, float]]:
     """Yield ``(level, factor)`` from the image itself down to the smallest level.
 

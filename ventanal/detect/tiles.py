@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import normalize_tuple
+from ..geometry import IntOrSequence, normalize_tuple
 from .windows import window_origins
 
 __all__ = ["tiles", "tile_step"]
@@ -45,7 +45,8 @@ def tile_step(size: int, overlap: float | int, name: str = "overlap") -> int:
     return size - pixels
 
 
-def tiles(shape, size, overlap: float | int | tuple = 0.2) -> np.ndarray:
+def tiles(shape: tuple[int, ...], size: IntOrSequence,
+          overlap: float | int | tuple = 0.2) -> np.ndarray:
     """Boxes ``(x1, y1, x2, y2)`` of overlapping tiles covering an image of ``shape``.
 
     Parameters

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..geometry import AxisWindow, normalize_tuple
+from ..geometry import AxisWindow, IntOrSequence, normalize_tuple
 from ..geometry import plan as window_plan
 from ..geometry.arguments import describe
 
@@ -52,7 +52,8 @@ def _check_edge(edge: str) -> str:
     return edge
 
 
-def planned_axes(shape: Sequence[int], size, step, edge: str) -> tuple[AxisWindow, ...]:
+def planned_axes(shape: Sequence[int], size: IntOrSequence, step: IntOrSequence,
+                 edge: str) -> tuple[AxisWindow, ...]:
     """The geometry plan of each axis (height, width) of a window scan with ``edge``.
 
     Examples
@@ -103,7 +104,8 @@ def axis_starts(axis: AxisWindow, edge: str) -> np.ndarray:
     return starts.astype(np.int64)
 
 
-def window_origins(shape: Sequence[int], size, step, *, edge: str = "drop") -> np.ndarray:
+def window_origins(shape: Sequence[int], size: IntOrSequence, step: IntOrSequence, *,
+                   edge: str = "drop") -> np.ndarray:
     """Top-left corners ``(x, y)`` of the windows over an image of ``shape``, raster order.
 
     Parameters
@@ -139,7 +141,8 @@ def window_origins(shape: Sequence[int], size, step, *, edge: str = "drop") -> n
     return _raster_origins(rows, cols)
 
 
-def window_view(image: npt.ArrayLike, size, step, *, edge: str = "drop",
+def window_view(image: npt.ArrayLike, size: IntOrSequence, step: IntOrSequence, *,
+                edge: str = "drop",
                 fill: float = 0) -> tuple[np.ndarray, np.ndarray]:
     """Every window of ``image`` as one array ``(rows, cols, h, w[, C])``, and the corners.
 
@@ -202,7 +205,8 @@ def _raster_origins(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return origins.reshape(-1, 2)
 
 
-def windows(image: npt.ArrayLike, size, step, *, edge: str = "drop",
+def windows(image: npt.ArrayLike, size: IntOrSequence, step: IntOrSequence, *,
+            edge: str = "drop",
             fill: float = 0) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield ``(x, y, patch)`` for every window, left to right, top to bottom.
 
