@@ -289,3 +289,20 @@ def test_soft_nms_linear_with_zero_floor_is_hard_nms_on_disjoint_clusters(case, 
     idx, sc = soft_nms(boxes, scores, threshold, sigma=1e12, score_threshold=0)
     assert sorted(idx.tolist()) == list(range(n))
     np.testing.assert_allclose(np.sort(sc), np.sort(scores), rtol=1e-9)
+
+
+def test_merge_hand_cases():
+    for method in ("greedy_nmm", "nmm", "wbf"):
+        empty = merge(np.zeros((0, 4)), [], method=method)
+        assert empty.boxes.shape == (0, 4) and empty.members == []
+        one = merge([[1, 2, 3, 4]], [0.5], method=method)
+        assert one.boxes.tolist() == [[1, 2, 3, 4]] and one.scores.tolist() == [0.5]
+    # class-aware: two identical boxes of different classes stay apart
+    apart = merge([[0, 0, 4, 4], [0, 0, 4, 4]], [0.9, 0.8], classes=[0, 1])
+    assert len(apart.boxes) == 2 and [m.tolist() for m in apart.members] == [[0], [1]]
+    together = merge([[0, 0, 4, 4], [0, 0, 4, 4]], [0.9, 0.8])
+    assert [m.tolist() for m in together.members] == [[0, 1]]
+    # SAHI's rule: taken at >= threshold, fused only at > threshold with the growing box
+    half = merge([[0, 0, 2, 1], [1, 0, 3, 1]], [0.9, 0.8], threshold=0.5, metric="ios")
+    assert half.boxes.tolist() == [[0, 0, 2, 1]] and [m.tolist() for m in half.members] == [
+        [0, 1]]

@@ -241,3 +241,11 @@ def test_demo_finds_every_planted_object(seed):
     assert len(found) == len(truth)
     assert (iou(truth, found.boxes).max(axis=1) > 0.7).all()
     assert set(found.trace.level.tolist()) == {0, 1, 2}    # each scale from its level
+
+
+def test_nothing_found_and_image_smaller_than_a_tile():
+    image = np.zeros((30, 20))
+    found = sliced_predict(image, predict_boxes, tile=64)
+    assert len(found) == 0 and found.trace.tiles.tolist() == [[0, 0, 20, 30]]
+    assert json.loads(found.to_json()) == {"detections": [], "trace": {
+        "rule": found.trace.reason, "tiles": [[0, 0, 20, 30]], "boxes": []}}
