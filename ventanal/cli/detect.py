@@ -56,7 +56,13 @@ def add_detect_parser(sub: Any) -> None:
 
 
 def read_template(value: str, image: np.ndarray) -> np.ndarray:
-    """``--template``: a file, a ``.npy`` array or a crop ``x,y,width,height`` of ``image``."""
+    """``--template``: a file, a ``.npy`` array or a crop ``x,y,width,height`` of ``image``.
+
+    Examples
+    --------
+    >>> read_template("1,0,2,3", np.arange(20.0).reshape(4, 5)).tolist()
+    [[1.0, 2.0], [6.0, 7.0], [11.0, 12.0]]
+    """
     parts = value.split(",")
     if len(parts) == 4 and all(p.strip().lstrip("-").isdigit() for p in parts):
         x, y, w, h = (int(p) for p in parts)

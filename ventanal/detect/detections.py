@@ -88,7 +88,17 @@ class Detections:
 def resolve(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, *, method: str | None,
             metric: str, threshold: float,
             class_aware: bool) -> tuple[Detections, tuple[np.ndarray, np.ndarray, str]]:
-    """Suppress or merge raw boxes; returns the detections and the trace's fate columns."""
+    """Suppress or merge raw boxes; returns the detections and the trace's fate columns.
+
+    Examples
+    --------
+    >>> boxes = np.array([[0., 0, 4, 4], [1, 0, 5, 4], [9, 9, 12, 12]])
+    >>> found, (fate, into, rule) = resolve(boxes, np.array([0.9, 0.8, 0.7]),
+    ...                                     np.zeros(3, dtype=np.int64), method="nms",
+    ...                                     metric="iou", threshold=0.5, class_aware=False)
+    >>> found.boxes.tolist(), fate.tolist(), into.tolist()
+    ([[0.0, 0.0, 4.0, 4.0], [9.0, 9.0, 12.0, 12.0]], ['kept', 'suppressed', 'kept'], [0, 0, 1])
+    """
     n = len(boxes)
     fate = np.full(n, "suppressed", dtype=object)
     into = np.full(n, -1, dtype=np.int64)
