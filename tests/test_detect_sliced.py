@@ -249,3 +249,32 @@ def test_nothing_found_and_image_smaller_than_a_tile():
     assert len(found) == 0 and found.trace.tiles.tolist() == [[0, 0, 20, 30]]
     assert json.loads(found.to_json()) == {"detections": [], "trace": {
         "rule": found.trace.reason, "tiles": [[0, 0, 20, 30]], "boxes": []}}
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 1000), tile=st.integers(40, 90))
+def test_sliced_convolution_detector_equals_whole_image(seed, tile):
+    # A convolution (NCC of a template) is translation-equivariant: with tiles overlapping by
+    # the template's size less one, every window of the image lies whole in some tile, so the
+    # tiles score exactly the windows the whole image does, and NMS leaves the same boxes.
+    from ventanal.detect import nms
+    from ventanal.detect.scoring import normalized_cross_correlation
+
+    image, template, _ = planted_scene((120, 170), scales=(1.0, 1.0, 1.0), seed=seed)
+    h, w = template.shape
+
+    def predict(batch):
+        out = []
+        for t in batch:
+            ncc = normalized_cross_correlation(t, template)
+            rows, cols = np.nonzero(ncc > 0.5)
+            out.append({"boxes": np.stack([cols, rows, cols + w, rows + h], 1),
+                        "scores": ncc[rows, cols]})
+        return out
+
+    whole = predict([image])[0]
+    keep = nms(whole["boxes"], whole["scores"], 0.3)
+    found = sliced_predict(image, predict, tile=tile, overlap=h - 1, merge="nms",
+                           metric="iou", threshold=0.3)
+    np.testing.assert_array_equal(found.boxes, whole["boxes"][keep])
+    np.testing.assert_allclose(found.scores, whole["scores"][keep], rtol=1e-9)
