@@ -24,11 +24,15 @@ from matplotlib.text import Text  # noqa: E402
 
 import ventanal as vt  # noqa: E402
 from ventanal.viz import (  # noqa: E402
+    show_detections,
     show_extraction,
     show_feature_maps,
     show_invariance,
     show_kernel,
+    show_nms,
+    show_plan,
     show_receptive_field,
+    show_score_map,
     show_shapes,
 )
 
@@ -43,6 +47,9 @@ CIRCLE = vt.data.circle([64, 64], val=1.0, r_shrink=3)
 RNG = np.random.default_rng(0)
 PHOTO = RNG.random((48, 56))
 SEQUENCE = [1, 9, -1, -2, 7, 3, -1, 2]
+SCENE = np.zeros((40, 60))
+BOXES = np.array([[2, 2, 20, 20], [4, 3, 22, 21], [30, 10, 50, 30], [32, 12, 52, 33]], float)
+SCORES = [0.9, 0.7, 0.8, 0.6]
 
 #: name -> a function of (lang, figsize or None) drawing one figure.
 FIGURES = {
@@ -69,6 +76,15 @@ FIGURES = {
         "conv7s2:same,pool3s2:same,conv3,conv3,conv3s2", lang=lang, figsize=size),
     "feature-maps": lambda lang, size: show_feature_maps("conv3,relu,pool2", PHOTO, lang=lang,
                                                          figsize=size),
+    "detections": lambda lang, size: show_detections(
+        SCENE, BOXES, scores=SCORES, truth=BOXES[:2], lang=lang, **_size(size)),
+    "nms": lambda lang, size: show_nms(SCENE, BOXES, SCORES, lang=lang, **_size(size)),
+    "plan-windows": lambda lang, size: show_plan((50, 70), size=20, step=15, lang=lang,
+                                                 **_size(size)),
+    "plan-tiles": lambda lang, size: show_plan((100, 120), tile=64, overlap=0.2, lang=lang,
+                                               **_size(size)),
+    "score-map": lambda lang, size: show_score_map(PHOTO, RNG.random((5, 5)), lang=lang,
+                                                   **_size(size)),
 }
 
 

@@ -17,6 +17,7 @@ from .commands import (
     cmd_receptive_field,
     cmd_shapes,
 )
+from .detect import add_detect_parser
 
 __all__ = ["Parser", "CommandParser", "common_options", "pooling_options", "build_parser",
            "version"]
@@ -172,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output file (default: kernel.png; kernel_es.png with --lang es)")
     p.add_argument("--dpi", type=int, default=100, help="resolution (default: 100)")
     p.set_defaults(func=cmd_kernels)
+
+    add_detect_parser(sub)
     return parser
 
 

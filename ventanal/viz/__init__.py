@@ -26,6 +26,9 @@ One module per topic, each pairing its numbers with its figure:
 ``feature_maps``     :func:`show_feature_maps`
 ``animate``          :func:`animate`, :class:`Animation`
 ``animation_cases``  :data:`CASES`, :func:`animate_case`
+``detection``        :func:`show_detections`, :func:`show_nms`,
+                     :func:`show_plan`, :func:`show_score_map`; in
+                     ``detection_animation``, :func:`animate_detection`
 ===================  ========================================================
 
 Shared helpers: ``common`` (labels, input checks), ``output`` (files written
@@ -37,6 +40,8 @@ fonts and frames), ``i18n`` (every label in English and Spanish).
 
 from .animate import Animation, animate
 from .animation_cases import CASES, animate_case
+from .detection import show_detections, show_nms, show_plan, show_score_map
+from .detection_animation import animate_detection
 from .extraction import show_extraction
 from .feature_maps import show_feature_maps
 from .fields import format_field_table, receptive_fields, show_receptive_field
@@ -59,4 +64,9 @@ __all__ = [
     "receptive_fields",
     "format_field_table",
     "invariance_experiment",
+    "show_detections",
+    "show_nms",
+    "show_plan",
+    "show_score_map",
+    "animate_detection",
 ]

@@ -180,6 +180,38 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.frames": {"en": "{frames} frames, {width}×{height} px", "es": "{frames} fotogramas, "
                                                                       "{width}×{height} px"},
     "cli.rendering": {"en": "rendering", "es": "dibujando"},
+    # -- detection figures and animation (ventanal.viz.detection) ----------------------
+    "det.title": {"en": "{count} detections on {shape}", "es": "{count} detecciones en {shape}"},
+    "det.truth": {"en": "planted (dashed)", "es": "plantados (discontinuo)"},
+    "det.before": {"en": "Before NMS: {count} boxes", "es": "Antes de NMS: {count} cajas"},
+    "det.after": {"en": "After NMS ({metric} > {threshold} suppressed): {kept} kept, "
+                        "{dropped} suppressed",
+                  "es": "Tras NMS (se suprime {metric} > {threshold}): {kept} conservadas, "
+                        "{dropped} suprimidas"},
+    "det.coverage": {"en": "Windows covering each pixel: {windows} windows {size}, step {step}",
+                     "es": "Ventanas que cubren cada píxel: {windows} ventanas {size}, "
+                           "paso {step}"},
+    "det.tile_coverage": {"en": "Tiles covering each pixel: {tiles} tiles {size}, "
+                                "{slivers} slivers",
+                          "es": "Teselas que cubren cada píxel: {tiles} teselas {size}, "
+                                "{slivers} astillas"},
+    "det.never": {"en": "never visited: {count} pixels", "es": "nunca visitados: {count} píxeles"},
+    "det.visits": {"en": "visits", "es": "visitas"},
+    "det.score_conv": {"en": "Scores as one convolution {shape}",
+                       "es": "Puntuaciones como una convolución {shape}"},
+    "det.score_loop": {"en": "Scores window by window {shape}",
+                       "es": "Puntuaciones ventana a ventana {shape}"},
+    "det.score_diff": {"en": "Largest difference: {value}", "es": "Diferencia máxima: {value}"},
+    "det.anim_level": {"en": "Level {level}: {shape}, ×{factor}",
+                       "es": "Nivel {level}: {shape}, ×{factor}"},
+    "det.anim_score": {"en": "score {score}", "es": "puntuación {score}"},
+    "det.anim_hits": {"en": "hits: {count}", "es": "aciertos: {count}"},
+    "det.anim_final": {"en": "After NMS: {count} detections",
+                       "es": "Tras NMS: {count} detecciones"},
+    "det.found": {"en": "{count} detections (template {shape}, {levels} pyramid levels)",
+                  "es": "{count} detecciones (plantilla {shape}, {levels} niveles de pirámide)"},
+    "det.found_box": {"en": "  box {box}  score {score}  level {level}",
+                      "es": "  caja {box}  puntuación {score}  nivel {level}"},
 }
 
 
