@@ -17,6 +17,9 @@ Subcommands (``ventanal SUBCOMMAND --help`` for each):
 * ``feature-maps [IMAGE]``: the maps of one layer of a small network whose
   filters are the built-in kernels.
 * ``kernels [NAME]``: list the built-in kernels, or draw one.
+* ``detect [IMAGE]``: the sliding-window detector: ``--template PATCH`` or
+  ``--planted``; draws the boxes, writes the trace (JSON); ``--plan`` prints
+  what a scan would cost; ``--animate out.gif`` is the lesson's Figure 1.
 
 Every figure command takes ``--out`` and ``--lang en|es``; without ``--out``
 the file is named after the language (``extraction.png``,
