@@ -5,118 +5,116 @@ Run from the repository root:
     python scripts/make_gallery.py            # writes docs/gallery/*.png, *.gif, README.md
     python scripts/make_gallery.py --check    # fails if the gallery exceeds its size budget
 
-Every image is produced here, by the public API, never by hand; each
-entry of ``docs/gallery/README.md`` also gives the ``ventanal`` command that
-draws the same picture. PNGs are reduced to a 256-colour palette (the
-figures are flat colours; this divides their size by about three) so the
-whole gallery stays under 2 MB.
+Every image is the output of the ``ventanal`` command written under it in
+``docs/gallery/README.md``, run exactly as written in an empty folder (never
+drawn by hand or by another code path). PNGs are then reduced to a 256-colour
+palette (the figures are flat colours; this divides their size by about three)
+so the whole gallery stays under 2 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
+import os
+import shlex
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import ventanal as vt  # noqa: E402
-from ventanal import data  # noqa: E402
-from ventanal.viz import (  # noqa: E402
-    animate_case,
-    show_extraction,
-    show_feature_maps,
-    show_invariance,
-    show_kernel,
-    show_receptive_field,
-    show_shapes,
-)
+from ventanal import cli  # noqa: E402
 from ventanal.viz.output import atomic_write  # noqa: E402
 
 BUDGET = 2_000_000  # bytes, for the whole gallery
-DPI = 100
+ROOT = Path(__file__).resolve().parents[1]
 
-CIRCLE = data.circle([64, 64], val=1.0, r_shrink=3)
-
-
-def _camera(side: int) -> Any:
-    photo = data.sample("camera", channels=1)
-    factor = photo.shape[0] // side
-    return vt.pool(photo, (factor, factor), "AVG", strides=factor)
-
-
-# name -> (what it shows, the command that draws it, a function returning a Figure or Animation)
-FIGURES: dict[str, tuple[str, str, Callable[[], Any]]] = {
+# name in docs/gallery -> (what it shows, the exact command that draws it). The command is
+# run as written, in an empty folder; the one file it writes becomes the gallery's image.
+FIGURES: dict[str, tuple[str, str]] = {
     "extraction.png": (
         "The lesson's circle, filtered by the bottom Sobel kernel, detected by ReLU and "
         "condensed by 2×2 max pooling.",
-        "ventanal extract",
-        lambda: show_extraction(CIRCLE, "bottom_sobel")),
+        "ventanal extract"),
     "extraction_stride3_es.png": (
         "The same with a convolution stride of 3 (the lesson's second example), in Spanish.",
-        "ventanal extract --conv-stride 3 --lang es",
-        lambda: show_extraction(CIRCLE, "bottom_sobel", conv_stride=3, lang="es")),
+        "ventanal extract --conv-stride 3 --lang es"),
+    "extraction_sequence.png": (
+        "The lesson's sequence 1 9 -1 -2 7 3 -1 2 through the kernel [1, 2, 3], ReLU and "
+        "max pooling 2 with stride 2.",
+        'ventanal extract --sequence "1 9 -1 -2 7 3 -1 2" --kernel "[1,2,3]"'),
     "kernel.png": (
         "The bottom Sobel kernel: a diverging map centred on 0, values in the cells.",
-        "ventanal kernels bottom_sobel",
-        lambda: show_kernel("bottom_sobel")),
+        "ventanal kernels bottom_sobel"),
     "shapes.png": (
         "Why 397 pixels pooled by 2×2 with stride 2 give 199 and not 200, in TensorFlow, "
         "PyTorch and NumPy.",
-        "ventanal shapes 397x397 --window 2 --strides 2 --padding same",
-        lambda: show_shapes((397, 397), 2, 2, "same")),
+        "ventanal shapes 397x397 --window 2 --strides 2 --padding same"),
     "invariance.png": (
         "Translation invariance: two dots merge under repeated pooling; measured on a photo.",
-        "ventanal invariance",
-        lambda: show_invariance()),
+        "ventanal invariance"),
     "receptive_field.png": (
         "Receptive fields of conv3, conv3, conv3, pool2, drawn on the image layer by layer.",
-        "ventanal receptive-field conv3,conv3,conv3,pool2",
-        lambda: show_receptive_field("conv3,conv3,conv3,pool2", _camera(64))),
+        "ventanal receptive-field conv3,conv3,conv3,pool2"),
     "feature_maps.png": (
         "Feature maps after conv3 (the classic kernels as filters), ReLU and 2×2 pooling.",
-        "ventanal feature-maps --layers conv3,relu,pool2",
-        lambda: show_feature_maps("conv3,relu,pool2", _camera(128))),
+        "ventanal feature-maps --layers conv3,relu,pool2"),
 }
 
-ANIMATIONS: dict[str, tuple[str, str, Callable[[], Any]]] = {
+ANIMATIONS: dict[str, tuple[str, str]] = {
     "conv_same.gif": (
         "3×3 convolution with 'same' padding: the window, the kernel and the output filling "
         "in, with each sum written out.",
-        "ventanal animate same",
-        lambda: animate_case("same")),
+        "ventanal animate same"),
     "conv_dilation.gif": (
         "Dilation 2: a 3×3 kernel reading every other cell.",
-        "ventanal animate dilation",
-        lambda: animate_case("dilation")),
+        "ventanal animate dilation"),
     "pool_stride_gt_window.gif": (
         "Max pooling with stride 3 > window 2: some cells are never read.",
-        "ventanal animate stride-gt-window",
-        lambda: animate_case("stride-gt-window")),
+        "ventanal animate stride-gt-window"),
     "sequence.gif": (
         "The lesson's sequence 1 9 -1 -2 7 3 -1 2, max-pooled by 2 with stride 2.",
-        "ventanal animate sequence --lang es",
-        lambda: animate_case("sequence", lang="es")),
+        "ventanal animate sequence --lang es"),
     "photo.gif": (
         "The bottom Sobel kernel sliding over a photo.",
-        "ventanal animate photo --max-frames 32",
-        lambda: animate_case("photo", max_frames=32)),
+        "ventanal animate photo --max-frames 32"),
 }
 
+ENTRIES: dict[str, tuple[str, str]] = {**FIGURES, **ANIMATIONS}
 
-def _png_bytes(fig: Any) -> bytes:
+
+def render(command: str, folder: Path) -> Path:
+    """Run `command` (a ``ventanal ...`` line) in the empty `folder`; the file it wrote."""
+    words = shlex.split(command)
+    if words[0] != "ventanal":
+        raise ValueError(f"a gallery command starts with `ventanal`, got {command!r}")
+    if any(folder.iterdir()):
+        raise ValueError(f"render needs an empty folder, {folder} is not")
+    previous = Path.cwd()
+    report = io.StringIO()
+    try:
+        os.chdir(folder)
+        with contextlib.redirect_stdout(report):
+            status = cli.main(words[1:])
+    finally:
+        os.chdir(previous)
+    written = sorted(folder.iterdir())
+    if status != 0 or len(written) != 1:
+        raise RuntimeError(f"`{command}` exited {status} and wrote {[p.name for p in written]}")
+    return written[0]
+
+
+def _png_bytes(png: Path) -> bytes:
+    """The command's PNG reduced to a 256-colour palette (same pixels' layout, a third of
+    the size: the figures are flat colours)."""
     from PIL import Image
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    buffer.seek(0)
-    with Image.open(buffer) as image:
+    with Image.open(png) as image:
         palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                                                 dither=Image.Dither.NONE)
     out = io.BytesIO()
@@ -124,12 +122,13 @@ def _png_bytes(fig: Any) -> bytes:
     return out.getvalue()
 
 
-def _index(entries: list[tuple[str, str, str]]) -> str:
+def gallery_index() -> str:
+    """docs/gallery/README.md: each image under the command that drew it."""
     lines = ["# Gallery", "",
-             "Produced by `python scripts/make_gallery.py` from ventanal's public API; "
-             "each image also comes from the `ventanal` command shown under it. "
-             "Do not edit these files by hand.", ""]
-    for name, what, command in entries:
+             "Produced by `python scripts/make_gallery.py`, which runs the `ventanal` command "
+             "shown under each image, exactly as written, and keeps the file it writes "
+             "(PNGs reduced to a 256-colour palette). Do not edit these files by hand.", ""]
+    for name, (what, command) in ENTRIES.items():
         lines += [f"## {name}", "", what, "", f"```bash\n{command}\n```", "",
                   f"![{name}]({name})", ""]
     return "\n".join(lines)
@@ -137,27 +136,23 @@ def _index(entries: list[tuple[str, str, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs/gallery", help="output folder")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "gallery"), help="output folder")
     parser.add_argument("--check", action="store_true",
                         help="only check the size of an existing gallery")
     args = parser.parse_args(argv)
     folder = Path(args.out)
     if not args.check:
         folder.mkdir(parents=True, exist_ok=True)
-        entries = []
-        for name, (what, command, make) in {**FIGURES, **ANIMATIONS}.items():
+        for name, (_, command) in ENTRIES.items():
             start = time.perf_counter()
-            result = make()
+            with tempfile.TemporaryDirectory() as scratch:
+                made = render(command, Path(scratch))
+                payload = _png_bytes(made) if name.endswith(".png") else made.read_bytes()
             target = folder / name
-            if name.endswith(".png"):
-                payload = _png_bytes(result)
-                atomic_write(target, lambda path, payload=payload: path.write_bytes(payload))
-            else:
-                result.save(target)
-            entries.append((name, what, command))
+            atomic_write(target, lambda path, payload=payload: path.write_bytes(payload))
             print(f"{name:<30} {target.stat().st_size / 1024:7.1f} KB "
-                  f"{time.perf_counter() - start:5.2f} s")
-        index = _index(entries)
+                  f"{time.perf_counter() - start:5.2f} s   {command}")
+        index = gallery_index()
         atomic_write(folder / "README.md", lambda path: path.write_text(index, encoding="utf-8"))
     total = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     print(f"total {total / 1024:.1f} KB (budget {BUDGET / 1024:.0f} KB)")

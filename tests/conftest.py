@@ -8,11 +8,16 @@
   no per-example deadline (the first call of a framework kernel can take a second), random
   (not derandomized) exploration, and the reproduction blob printed on failure. Each property
   test sets its own ``max_examples``; those counts are the floor of every run.
+* Every test ends by closing the pyplot figures it opened (ventanal's figures are pyplot
+  figures, as ``plt.figure()`` makes them), so none leaks into the next test.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
@@ -30,3 +35,12 @@ else:
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every pyplot figure after each test (matplotlib is not imported for this)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

@@ -28,7 +28,9 @@ def test_lists_and_array_likes():
 
 
 def test_framework_tensors():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="no PyTorch (live oracle): pip install -e '.[oracles]'"
+    )
     x = torch.arange(16, dtype=torch.float32).reshape(4, 4)
     np.testing.assert_array_equal(vt.max_pool(x, 2), [[5, 7], [13, 15]])
 

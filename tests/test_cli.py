@@ -45,7 +45,7 @@ def test_ventanal_extract_with_no_arguments_writes_the_lessons_figure(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "Input      64×64", "Filter     62×62", "Detect     62×62", "Condense   31×31",
-        "wrote extraction.png"]
+        "saved to extraction.png"]
     figure = tmp_path / "extraction.png"
     assert figure.read_bytes()[:8] == PNG
     with Image.open(figure) as image:
@@ -116,7 +116,7 @@ def test_extract_options_and_spanish(in_tmp, capsys):
                      "--pool-padding", "valid", "--lang", "es", "--out", "e.png"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == ["Entrada    512×512", "Filtrar    170×170", "Detectar   170×170",
-                   "Condensar  85×85", "escrito e.png"]
+                   "Condensar  85×85", "guardado en e.png"]
     assert (in_tmp / "e.png").read_bytes()[:8] == PNG
 
 
@@ -144,8 +144,8 @@ def test_kernels_list_and_figure(in_tmp, capsys):
     assert out.startswith("Built-in kernels") and "bottom_sobel" in out and "emboss" in out
     assert cli.main(["kernels", "bottom_sobel", "--lang", "es"]) == 0
     out = capsys.readouterr().out
-    assert "[[-1. -2. -1.]" in out and "escrito kernel.png" in out
-    assert (in_tmp / "kernel.png").exists()
+    assert "[[-1. -2. -1.]" in out and "guardado en kernel_es.png" in out
+    assert (in_tmp / "kernel_es.png").exists() and not (in_tmp / "kernel.png").exists()
 
 
 def test_animate_cases_inputs_and_options(in_tmp, capsys):
@@ -154,7 +154,7 @@ def test_animate_cases_inputs_and_options(in_tmp, capsys):
     assert "dilation" in listed and "sequence" in listed and "photo" in listed
     assert cli.main(["animate", "sequence", "--out", "s.gif", "--lang", "es"]) == 0
     out = capsys.readouterr().out
-    assert "5 fotogramas" in out and "escrito s.gif" in out
+    assert "5 fotogramas" in out and "guardado en s.gif" in out
     with Image.open(in_tmp / "s.gif") as gif:
         assert gif.n_frames == 5
     assert cli.main(["animate", "--input", "1 9 -1 -2 7 3 -1 2", "--op", "max", "--window",
@@ -180,9 +180,9 @@ def test_animate_cases_inputs_and_options(in_tmp, capsys):
 def test_shapes_prints_the_lessons_numbers(in_tmp, capsys):
     assert cli.main(["shapes"]) == 0
     out = capsys.readouterr().out
-    assert "MaxPool1D(2, strides=2, padding='same')" in out
+    assert "MaxPool2D(2, strides=2, padding='same')" in out
     assert "→ 199   padding (0, 1)  ◀ your padding" in out
-    assert "nn.MaxPool1d(2, stride=2, padding=0, ceil_mode=True)  → 199" in out
+    assert "nn.MaxPool2d(2, stride=2, padding=0, ceil_mode=True)  → 199" in out
     assert "sliding_window_view(x, 2)[::2]" in out and "not 200" in out
     assert (in_tmp / "shapes.png").exists()
     assert cli.main(["shapes", "5x7", "--window", "3", "--strides", "2", "--padding", "1",
@@ -200,7 +200,7 @@ def test_invariance_receptive_field_and_feature_maps(in_tmp, capsys):
     assert out[0].startswith("Actividad compartida") and out[2].split() == ["k", "r=0", "r=1",
                                                                            "r=2"]
     assert out[3].split() == ["0", "1.000", "1.000", "1.000"] and len(out) == 9
-    assert (in_tmp / "invariance.png").exists()
+    assert (in_tmp / "invariance_es.png").exists()
     assert cli.main(["receptive-field", "conv3,conv3,conv3,pool2", "--unit", "5,5"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-2].split() == ["pool2", "(MaxPooling2D)", "(29,", "29)", "8x8",

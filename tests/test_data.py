@@ -22,6 +22,8 @@ import ventanal.data as vd
 
 Image = pytest.importorskip("PIL.Image")
 
+_ORACLE_MISSING = "no {} (live oracle): pip install -e '.[oracles]'"
+
 
 # ---------------------------------------------------------------------------
 # import hygiene
@@ -65,8 +67,10 @@ def test_import_loads_only_numpy():
 
 def _course_circle(size, val, r_shrink):
     """The Kaggle course's visiontools.circle, verbatim, on scikit-image."""
-    draw = pytest.importorskip("skimage.draw")
-    transform = pytest.importorskip("skimage.transform")
+    draw = pytest.importorskip("skimage.draw", reason=_ORACLE_MISSING.format("scikit-image"))
+    transform = pytest.importorskip(
+        "skimage.transform", reason=_ORACLE_MISSING.format("scikit-image")
+    )
     circle = np.zeros([size[0] + 1, size[1] + 1])
     rr, cc = draw.circle_perimeter(
         size[0] // 2,
@@ -166,29 +170,35 @@ def test_circle_argument_errors(kwargs, error, match):
 # ---------------------------------------------------------------------------
 
 
-def test_two_dots_default_positions():
+def test_two_dots_where_the_course_draws_them():
+    # The course's helper, written down from its source (visiontools.two_dots):
+    #     two_dots = np.zeros(size); two_dots[x, y] = 1; two_dots[y, x] = 1
+    # with x=3, y=5 by default: dots at (row 3, col 5) and (row 5, col 3).
     image = vd.two_dots(8)
     assert image.shape == (8, 8)
     assert image.dtype == np.float32
-    np.testing.assert_array_equal(np.argwhere(image), [[4, 3], [4, 5]])
+    np.testing.assert_array_equal(np.argwhere(image), [[3, 5], [5, 3]])
+    assert image.sum() == 2
+    assert vd.two_dots([16, 16])[3, 5] == vd.two_dots([16, 16])[5, 3] == 1
+
+
+def test_two_dots_rectangular_and_custom_coordinates():
+    image = vd.two_dots((5, 20), x=0, y=4)
+    np.testing.assert_array_equal(np.argwhere(image == 1), [[0, 4], [4, 0]])
     assert image.sum() == 2
 
 
-def test_two_dots_rectangular_and_custom_columns():
-    image = vd.two_dots((5, 20), x=0, y=19)
-    np.testing.assert_array_equal(np.argwhere(image == 1), [[2, 0], [2, 19]])
-    assert image.sum() == 2
-
-
-def test_two_dots_same_column_is_one_dot():
-    assert vd.two_dots(6, x=2, y=2).sum() == 1
+def test_two_dots_same_coordinates_is_one_dot():
+    image = vd.two_dots(6, x=2, y=2)
+    assert image.sum() == 1
+    assert image[2, 2] == 1
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"size": 5, "x": 5}, r"`x` must be a column inside the image, 0 <= x < 5, got 5"),
-        ({"size": (4, 9), "y": 9}, r"`y` must be a column .* 0 <= y < 9, got 9"),
+        ({"size": 5, "x": 5}, r"`x` must put both dots inside the 5x5 image .* 0 <= x < 5, got 5"),
+        ({"size": (4, 9), "y": 5}, r"`y` must put both dots .* 0 <= y < 4, got 5"),
         ({"size": 8, "x": -1}, r"`x` .* got -1"),
     ],
 )
@@ -402,11 +412,58 @@ def test_load_gray_png_exact(tmp_path):
     assert image.shape == (16, 16)
     assert image.dtype == np.float32
     assert image.flags["C_CONTIGUOUS"]
-    np.testing.assert_array_equal(image, pixels.astype(np.float32) / 255)
+    np.testing.assert_array_equal(image, pixels.astype(np.float32) * np.float32(1 / 255))
     rgb = vd.load_image(str(path), channels=3)  # str paths too
     assert rgb.shape == (16, 16, 3)
     for c in range(3):
         np.testing.assert_array_equal(rgb[..., c], image)
+
+
+# float32 bit patterns written down from TensorFlow 2.21:
+#   tf.image.convert_image_dtype(tf.constant([...], tf.uint8), tf.float32)
+# (it multiplies by float32(1/255); dividing by 255 gives the pattern one below on
+# 3, 7, 100 and 254, e.g. 0x3c40c0c1 for 3).
+_TF_UINT8_TO_FLOAT32 = {
+    0: 0x00000000,
+    1: 0x3B808081,
+    3: 0x3C40C0C2,
+    5: 0x3CA0A0A1,
+    7: 0x3CE0E0E2,
+    100: 0x3EC8C8CA,
+    128: 0x3F008081,
+    254: 0x3F7EFF00,
+    255: 0x3F800000,
+}
+# The same for uint16 (it multiplies by float32(1/65535)).
+_TF_UINT16_TO_FLOAT32 = {
+    0: 0x00000000,
+    1: 0x37800080,
+    3: 0x384000C0,
+    257: 0x3B808080,
+    1000: 0x3C7A00FA,
+    32768: 0x3F000080,
+    65534: 0x3F7FFF00,
+    65535: 0x3F800000,
+}
+
+
+def test_load_8_bit_as_tensorflow_converts(tmp_path):
+    values = np.array(sorted(_TF_UINT8_TO_FLOAT32), dtype=np.uint8)
+    expected = np.array([_TF_UINT8_TO_FLOAT32[v] for v in values], dtype=np.uint32)
+    path = _save(tmp_path, "bytes.png", Image.fromarray(values[None, :]))
+    image = vd.load_image(path)
+    assert image.dtype == np.float32
+    np.testing.assert_array_equal(image[0].view(np.uint32), expected)
+    rgb = vd.load_image(path, channels=3)
+    np.testing.assert_array_equal(rgb[0, :, 1].view(np.uint32), expected)
+
+
+def test_load_16_bit_as_tensorflow_converts(tmp_path):
+    values = np.array(sorted(_TF_UINT16_TO_FLOAT32), dtype=np.uint16)
+    expected = np.array([_TF_UINT16_TO_FLOAT32[v] for v in values], dtype=np.uint32)
+    path = _save(tmp_path, "words.png", Image.fromarray(values[None, :]))
+    image = vd.load_image(path)
+    np.testing.assert_array_equal(image[0].view(np.uint32), expected)
 
 
 def test_load_rgb_png(tmp_path):
@@ -415,7 +472,7 @@ def test_load_rgb_png(tmp_path):
     path = _save(tmp_path, "rgb.png", Image.fromarray(pixels))
     rgb = vd.load_image(path, channels=3)
     assert rgb.shape == (9, 13, 3)
-    np.testing.assert_array_equal(rgb, pixels.astype(np.float32) / 255)
+    np.testing.assert_array_equal(rgb, pixels.astype(np.float32) * np.float32(1 / 255))
     gray = vd.load_image(path, channels=1)
     assert gray.shape == (9, 13)
     luma = (pixels / 255) @ np.array([0.299, 0.587, 0.114])

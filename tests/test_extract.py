@@ -198,7 +198,9 @@ def _keras_extraction(image, kernel, conv_stride, conv_padding, activation, pool
                       pool_stride, pool_padding):
     """The body of visiontools.show_extraction (Kaggle's computer-vision course)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    tf = pytest.importorskip("tensorflow")
+    tf = pytest.importorskip(
+        "tensorflow", reason="no TensorFlow (live oracle): pip install -e '.[oracles]'"
+    )
     keras = tf.keras
     model = keras.Sequential([
         keras.Input(shape=image.shape),

@@ -164,6 +164,7 @@ def assert_within(got, want, tolerance):
                              f"{np.broadcast_to(tolerance, ok.shape)[where]!r}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=150)
 @given(data=st.data())
@@ -181,6 +182,7 @@ def test_max_pool_equals_reference(name, data):
     np.testing.assert_array_equal(x, before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=150)
 @given(data=st.data())
@@ -197,6 +199,7 @@ def test_avg_pool_equals_reference(name, data):
     assert_average_close(got, want, x, int(np.prod(plan.window_shape)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=60)
 @given(data=st.data())
@@ -266,6 +269,7 @@ def assert_conv_close(got, want, x, w, plan, groups):
     assert_within(got, want, tolerance)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=150)
 @given(data=st.data())

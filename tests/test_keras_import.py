@@ -119,7 +119,9 @@ STACKS = random_stacks(60, seed=31)
 @pytest.fixture(scope="module")
 def keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return pytest.importorskip("keras")
+    return pytest.importorskip(
+        "keras", reason="no Keras (live oracle): pip install -e '.[oracles]'"
+    )
 
 
 def _keras_model(keras, shape, stack, seed):

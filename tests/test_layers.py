@@ -492,7 +492,9 @@ KERAS_CASES = [
 @pytest.fixture(scope="module")
 def keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return pytest.importorskip("keras")
+    return pytest.importorskip(
+        "keras", reason="no Keras (live oracle): pip install -e '.[oracles]'"
+    )
 
 
 @pytest.mark.parametrize("class_name,kwargs,shape", KERAS_CASES)

@@ -41,7 +41,9 @@ from hypothesis import strategies as st
 
 import ventanal as vt
 
-tf = pytest.importorskip("tensorflow")
+tf = pytest.importorskip(
+    "tensorflow", reason="no TensorFlow (live oracle): pip install -e '.[oracles]'"
+)
 
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 CHANNELS_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
@@ -142,6 +144,7 @@ def raw_pool_cases(draw):
     return rank, kind, x, window, strides, padding, data_format, vt_padding(draw, padding)
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(raw_pool_cases(), st.booleans())
 def test_pool_vs_tf_raw_ops(case, spell_data_format):
@@ -176,6 +179,7 @@ def explicit_pool_cases(draw):
     return rank, x, window, strides, pads
 
 
+@pytest.mark.slow
 @settings(max_examples=250)
 @given(explicit_pool_cases(), st.booleans())
 def test_max_pool_explicit_padding_vs_tf(case, bare_pair):
@@ -215,6 +219,7 @@ def dilated_pool_cases(draw):
     return kind, x, window, dilations, data_format
 
 
+@pytest.mark.slow
 @settings(max_examples=250)
 @given(dilated_pool_cases())
 def test_dilated_pool_vs_tf_nn_pool(case):
@@ -301,6 +306,7 @@ def conv_magnitude(x, filters):
     return float(np.max(np.abs(x.astype(np.float64)), initial=0.0)) * float(per_output.max())
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(conv_cases(), st.booleans())
 def test_conv_vs_tf(case, spell_data_format):
@@ -330,7 +336,7 @@ def test_conv_vs_tf(case, spell_data_format):
 # Keras front ends: vt.max_pool / avg_pool / global_pool vs the Keras layers
 # ---------------------------------------------------------------------------------------------
 
-keras = pytest.importorskip("keras")
+keras = pytest.importorskip("keras", reason="no Keras (live oracle): pip install -e '.[oracles]'")
 
 KERAS_POOL = {
     ("MAX", 1): "MaxPooling1D", ("MAX", 2): "MaxPooling2D", ("MAX", 3): "MaxPooling3D",

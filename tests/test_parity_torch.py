@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import ventanal as vt
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="no PyTorch (live oracle): pip install -e '.[oracles]'")
 F = torch.nn.functional
 
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
@@ -143,6 +143,7 @@ def max_pool_cases(draw):
     return rank, x, window, strides, pads, dilations, ceil_mode
 
 
+@pytest.mark.slow
 @settings(max_examples=900)
 @given(max_pool_cases(), st.data())
 def test_max_pool_vs_torch(case, data):
@@ -196,6 +197,7 @@ def avg_pool_cases(draw):
     return rank, x, window, strides, pads, ceil_mode, count_include_pad
 
 
+@pytest.mark.slow
 @settings(max_examples=800)
 @given(avg_pool_cases(), st.data())
 def test_avg_pool_vs_torch(case, data):
@@ -256,6 +258,7 @@ def conv_cases(draw):
     return rank, x, weight, strides, form, pads, dilations, groups
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 @settings(max_examples=700)
 @given(conv_cases(), st.data())

@@ -233,7 +233,9 @@ TF_STACKS = random_stacks(12, seed=7)
                               in enumerate(TF_STACKS)])
 def test_random_stack_against_tensorflow_gradients(rank, shape, spec):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    tf = pytest.importorskip("tensorflow")
+    tf = pytest.importorskip(
+        "tensorflow", reason="no TensorFlow (live oracle): pip install -e '.[oracles]'"
+    )
     keras = tf.keras
     layers = _build(spec, rank, keras.layers, linear=True)
     inputs = keras.Input(shape + (1,))

@@ -84,15 +84,6 @@ def test_import_ventanal_and_viz_load_neither_matplotlib_nor_pillow():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_figures_are_not_registered_with_pyplot():
-    import matplotlib.pyplot as plt
-
-    before = plt.get_fignums()
-    show_kernel(SOBEL)
-    show_extraction(CIRCLE, SOBEL)
-    assert plt.get_fignums() == before
-
-
 # ---------------------------------------------------------------------------
 # show_kernel
 # ---------------------------------------------------------------------------
@@ -200,6 +191,24 @@ def test_show_extraction_ops_subplots_gamma_rgb_and_sequences():
         show_extraction(np.ones((2, 2)), SOBEL)
 
 
+def test_show_extraction_says_why_a_long_stride_leaves_one_window():
+    fig = show_extraction(CIRCLE, SOBEL, conv_stride=100)
+    assert [ax.get_title() for ax in panels(fig)][1:] == ["Filter 1×1", "Detect 1×1",
+                                                          "Condense 1×1"]
+    # 64 cells, a window of 3: the first window can move 61 cells, fewer than a stride.
+    caption = " ".join(all_text(fig).split())
+    assert "one window only: stride 100 is more than the 61 cells it could move" in caption
+    es = " ".join(all_text(show_extraction(CIRCLE, SOBEL, conv_stride=100, lang="es")).split())
+    assert "una sola ventana: el paso 100 supera las 61 celdas que podría avanzar" in es
+    # The pooling of a 1×1 map has no room at all: nothing to explain there.
+    assert caption.count("one window only") == 1
+    assert "one window only" not in all_text(show_extraction(CIRCLE, SOBEL, conv_stride=3))
+    # A pooling that fits once says so too: 62 cells, window 40, stride 30 (room 22).
+    pooled = " ".join(all_text(show_extraction(CIRCLE, SOBEL, pool_size=40, pool_stride=30,
+                                               pool_padding="valid")).split())
+    assert "one window only: stride 30 is more than the 22 cells it could move" in pooled
+
+
 # ---------------------------------------------------------------------------
 # show_shapes and its table
 # ---------------------------------------------------------------------------
@@ -240,7 +249,8 @@ def test_shape_table_explains_199_not_200():
     same = rows[0]
     assert (same.output, same.padding) == (199, (0, 1))
     assert same.reason.startswith("ceil(397 / 2) = ceil(198.5) = 199")
-    assert "not 200: window 200 would cover cells 398…399" in same.reason
+    # Windows are numbered from 0, as the cells: the 200th window is window 199.
+    assert "not 200: window 199 would cover cells 398…399" in same.reason
     ceil = next(r for r in rows if r.key == "torch_ceil")
     assert ceil.output == 199 and "sticks out 1 cell" in ceil.reason
     numpy_row = rows[-1]
@@ -254,8 +264,8 @@ def test_show_shapes_figure_text_and_data():
     fig = show_shapes()
     text = all_text(fig)
     assert fig.texts[0].get_text() == "Output size of a 2×2 window, stride 2, on 397×397"
-    for needle in ("199", "198", "padding (0, 1)", "MaxPool1D(2, strides=2, padding='same')",
-                   "nn.MaxPool1d(2, stride=2, padding=0, ceil_mode=True)",
+    for needle in ("199", "198", "padding (0, 1)", "MaxPool2D(2, strides=2, padding='same')",
+                   "nn.MaxPool2d(2, stride=2, padding=0, ceil_mode=True)",
                    "sliding_window_view(x, 2)[::2]", "not 200", "your padding"):
         assert needle in text, needle
     ((axis, params, rows),) = fig.ventanal_data  # both axes equal: drawn once

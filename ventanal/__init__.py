@@ -35,7 +35,7 @@ __all__ = [
 
 # Modules that import matplotlib, Pillow or other heavy packages load on first use,
 # so that ``import ventanal`` pulls in NumPy only.
-_LAZY_MODULES = ("data", "viz")
+_LAZY_MODULES = ("data", "viz", "detect")
 
 
 def __getattr__(name):

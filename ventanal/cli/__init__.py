@@ -4,7 +4,9 @@ Subcommands (``ventanal SUBCOMMAND --help`` for each):
 
 * ``extract [IMAGE]``: the four-panel figure Input / Filter / Detect /
   Condense (default: the lesson's circle and the bottom Sobel kernel),
-  written to ``extraction.png``; prints each stage's shape.
+  written to ``extraction.png``; prints each stage's shape. With
+  ``--sequence "1 9 -1 -2 7 3 -1 2" --kernel "[1,2,3]"``, the lesson's 1-D
+  sequence.
 * ``animate [CASE]``: a GIF of a window sliding over numbers or a photo.
 * ``shapes [SHAPE]``: output size and padding under TensorFlow/Keras,
   PyTorch and NumPy, and why.
@@ -15,10 +17,17 @@ Subcommands (``ventanal SUBCOMMAND --help`` for each):
 * ``feature-maps [IMAGE]``: the maps of one layer of a small network whose
   filters are the built-in kernels.
 * ``kernels [NAME]``: list the built-in kernels, or draw one.
+* ``detect [IMAGE]``: the sliding-window detector: ``--template PATCH`` or
+  ``--planted``; draws the boxes, writes the trace (JSON); ``--plan`` prints
+  what a scan would cost; ``--animate out.gif`` is the lesson's Figure 1.
 
-Every figure command takes ``--out`` and ``--lang en|es``. Files are written
-atomically (a temporary file renamed into place). Bad arguments print one
-line, ``ventanal: error: ...``, and exit with status 2.
+Every figure command takes ``--out`` and ``--lang en|es``; without ``--out``
+the file is named after the language (``extraction.png``,
+``extraction_es.png``), so the two runs do not overwrite each other. Files
+are written atomically (a temporary file renamed into place). Bad arguments
+print one line, ``ventanal: error: ...``, and exit with status 2. A reader
+that closes the output early (``ventanal shapes | head -2``) is not an
+error: the figure is still written and the status is 0.
 """
 
 from __future__ import annotations

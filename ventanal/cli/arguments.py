@@ -134,18 +134,20 @@ def read_padding(value: str) -> Any:
     return value
 
 
-def read_sequence(value: str) -> np.ndarray:
+def read_sequence(value: str, option: str = "--input") -> np.ndarray:
     """``"1 9 -1 -2"``, ``"1,9,-1"`` or a nested list literal."""
     text_value = value.strip()
     if text_value.startswith(("[", "(")):
         try:
             array = np.array(ast.literal_eval(text_value), dtype=np.float64)
         except (ValueError, SyntaxError, TypeError):
-            raise UsageError(f"--input {value!r} is not a valid (rectangular) nested list") \
+            raise UsageError(f"{option} {value!r} is not a valid (rectangular) nested list") \
                 from None
         return array
     try:
         return np.array([float(p) for p in text_value.replace(",", " ").split()])
     except ValueError:
-        raise UsageError(f"--input {value!r} must be numbers like '1 9 -1 -2', a nested "
-                         f"list, an image or a .npy file") from None
+        allowed = "a nested list, an image or a .npy file" if option == "--input" else \
+            "or a list such as '[1, 9, -1, -2]'"
+        raise UsageError(f"{option} {value!r} must be numbers like '1 9 -1 -2', {allowed}") \
+            from None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,18 +22,47 @@ from .arguments import (
     read_shape,
 )
 
-__all__ = ["say", "save", "progress_bar", "cmd_extract", "cmd_kernels", "cmd_animate",
-           "cmd_shapes", "cmd_invariance", "cmd_receptive_field", "cmd_feature_maps"]
+__all__ = ["say", "save", "output_name", "progress_bar", "cmd_extract", "cmd_kernels",
+           "cmd_animate", "cmd_shapes", "cmd_invariance", "cmd_receptive_field",
+           "cmd_feature_maps"]
+
 
 def say(message: str) -> None:
-    print(message, flush=True)
+    """Print a line of the command's report.
+
+    A reader that stops early (``ventanal shapes | head -2``) is not an error: the rest of
+    the report goes to the null device and the command goes on to write its figure.
+    """
+    try:
+        print(message, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def output_name(out: str | None, default: str, lang: str) -> str:
+    """The file to write: ``--out`` as given, else `default` with the language in its name
+    unless English (``extraction.png``, ``extraction_es.png``), so runs in two languages
+    do not overwrite each other."""
+    if out is not None:
+        return out
+    if lang == "en":
+        return default
+    stem, dot, suffix = default.rpartition(".")
+    return f"{stem}_{lang}{dot}{suffix}"
 
 
 def save(fig: Any, out: str, lang: str, dpi: int) -> None:
     from ..viz.i18n import text
     from ..viz.output import save_figure
 
-    path = save_figure(fig, out, dpi=dpi)
+    try:
+        path = save_figure(fig, out, dpi=dpi)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)   # figures are pyplot's: a command never leaves one open
     say(text("cli.wrote", lang, path=path))
 
 
@@ -47,10 +78,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from ..viz.extraction import show_extraction
     from ..viz.i18n import text
 
-    image, _ = read_image(args.image)
-    kernel = read_kernel(args.kernel)
-    if kernel.ndim != 2:
-        raise UsageError(f"--kernel must be 2-D for an image, got shape {kernel.shape}")
+    if args.sequence is not None:
+        if args.image is not None:
+            raise UsageError(f"give an IMAGE or --sequence, not both (got {args.image!r} and "
+                             f"--sequence {args.sequence!r})")
+        image = read_sequence(args.sequence, "--sequence")
+        if image.ndim != 1 or image.size == 0:
+            raise UsageError(f"--sequence must be numbers like '1 9 -1 -2 7 3 -1 2', got "
+                             f"{args.sequence!r}")
+        kernel = read_kernel(args.kernel or "[1, 2, 3]")
+        if kernel.ndim != 1:
+            raise UsageError(f"--kernel must be 1-D for a --sequence, e.g. '[1,2,3]', got "
+                             f"{args.kernel!r} (shape {kernel.shape})")
+    else:
+        image, _ = read_image(args.image)
+        kernel = read_kernel(args.kernel or "bottom_sobel")
+        if kernel.ndim != 2:
+            raise UsageError(f"--kernel must be 2-D for an image, got {args.kernel!r} (shape "
+                             f"{kernel.shape}); a 1-D kernel goes with --sequence")
     settings = dict(conv_stride=read_ints(args.conv_stride, "--conv-stride"),
                     conv_padding=read_padding(args.conv_padding), activation=args.activation,
                     pool_size=read_ints(args.pool_size, "--pool-size"),
@@ -61,7 +106,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         say(text("cli.stage_shape", args.lang, stage=text(f"stage.{name}", args.lang),
                   shape=format_shape(stages[name].shape)))
     fig = show_extraction(image, kernel, **settings, lang=args.lang)
-    save(fig, args.out, args.lang, args.dpi)
+    save(fig, output_name(args.out, "extraction.png", args.lang), args.lang, args.dpi)
     return EXIT_OK
 
 
@@ -81,7 +126,7 @@ def cmd_kernels(args: argparse.Namespace) -> int:
     from ..viz.kernel import show_kernel
 
     fig = show_kernel(kernel, digits=args.digits, lang=args.lang)
-    save(fig, args.out or "kernel.png", args.lang, args.dpi)
+    save(fig, output_name(args.out, "kernel.png", args.lang), args.lang, args.dpi)
     return EXIT_OK
 
 
@@ -92,7 +137,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     if args.list:
         width = max(map(len, CASES))
         for name, case in CASES.items():
-            say(f"  {name:<{width}}  {case['doc']}")
+            say(f"  {name:<{width}}  {case['doc'][args.lang]}")
         return EXIT_OK
     overrides: dict[str, Any] = {"lang": args.lang, "progress": progress_bar(
         text("cli.rendering", args.lang))}
@@ -135,7 +180,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         if case not in CASES:
             raise UsageError(f"CASE must be one of {', '.join(CASES)}; got {case!r}")
         animation = animate_case(case, **overrides)
-    path = animation.save(args.out)
+    path = animation.save(output_name(args.out, "animation.gif", args.lang))
     width, height = animation.size
     say(text("cli.frames", args.lang, frames=len(animation), width=width, height=height))
     say(text("cli.wrote", args.lang, path=path))
@@ -181,7 +226,7 @@ def cmd_shapes(args: argparse.Namespace) -> int:
         dil = text("shapes.dilation", args.lang, d=d, e=e) if d > 1 else ""
         say(text("shapes.axis", args.lang, axis=axis, n=shape[axis], k=k, s=steps[axis],
                   dil=dil))
-        rows = shape_table(shape[axis], k, steps[axis], padding, d, lang=args.lang)
+        rows = shape_table(shape[axis], k, steps[axis], padding, d, lang=args.lang, rank=n)
         call_width = max(len(row.call) for row in rows)
         name_width = max(len(row.framework) for row in rows)
         for row in rows:
@@ -194,7 +239,7 @@ def cmd_shapes(args: argparse.Namespace) -> int:
             say(f"  {row.framework:<{name_width}}  {row.call:<{call_width}}  {result}{mark}")
             say(f"      {row.reason}")
     fig = show_shapes(shape, windows, steps, padding, dilations, lang=args.lang)
-    save(fig, args.out, args.lang, args.dpi)
+    save(fig, output_name(args.out, "shapes.png", args.lang), args.lang, args.dpi)
     return EXIT_OK
 
 
@@ -212,7 +257,7 @@ def cmd_invariance(args: argparse.Namespace) -> int:
     fig = show_invariance(image, kernel=kernel, max_shift=args.max_shift, repeats=args.repeats,
                           image_label=label, kernel_label=None if kernel is None else args.kernel,
                           **pool, lang=args.lang, result=result)
-    save(fig, args.out, args.lang, args.dpi)
+    save(fig, output_name(args.out, "invariance.png", args.lang), args.lang, args.dpi)
     return EXIT_OK
 
 
@@ -226,7 +271,7 @@ def cmd_receptive_field(args: argparse.Namespace) -> int:
     if isinstance(unit, int):
         unit = (unit, unit)
     fig = show_receptive_field(args.layers, image, unit=unit, lang=args.lang)
-    save(fig, args.out, args.lang, args.dpi)
+    save(fig, output_name(args.out, "receptive_field.png", args.lang), args.lang, args.dpi)
     return EXIT_OK
 
 
@@ -238,7 +283,7 @@ def cmd_feature_maps(args: argparse.Namespace) -> int:
         else None
     fig = show_feature_maps(args.layers, image, layer=_layer_arg(args.layer), kernels=kernels,
                             lang=args.lang)
-    save(fig, args.out, args.lang, args.dpi)
+    save(fig, output_name(args.out, "feature_maps.png", args.lang), args.lang, args.dpi)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from .commands import (
     cmd_receptive_field,
     cmd_shapes,
 )
+from .detect import add_detect_parser
 
 __all__ = ["Parser", "CommandParser", "common_options", "pooling_options", "build_parser",
            "version"]
@@ -42,11 +43,17 @@ class CommandParser(Parser):
 
 
 def common_options(parser: argparse.ArgumentParser, out: str | None) -> None:
-    """``--lang``, and for a command that writes a figure ``--out`` and ``--dpi``."""
+    """``--lang``, and for a command that writes a figure ``--out`` and ``--dpi``.
+
+    ``--out`` defaults to None: the command names the file after the language
+    (``extraction.png``, ``extraction_es.png``)."""
     parser.add_argument("--lang", choices=("en", "es"), default="en",
                         help="language of titles and labels (default: en)")
     if out is not None:
-        parser.add_argument("-o", "--out", default=out, help=f"output file (default: {out})")
+        stem, dot, suffix = out.rpartition(".")
+        parser.add_argument("-o", "--out", default=None,
+                            help=f"output file (default: {out}; {stem}_es{dot}{suffix} "
+                                 "with --lang es)")
         parser.add_argument("--dpi", type=int, default=100,
                             help="resolution of the figure (default: 100)")
 
@@ -71,7 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "print each stage's shape. Default: the lesson's 64×64 circle and the "
                        "bottom Sobel kernel.")
     p.add_argument("image", nargs="?", metavar="IMAGE", help=IMAGE_HELP)
-    p.add_argument("--kernel", default="bottom_sobel", help=KERNEL_HELP)
+    p.add_argument("--sequence", metavar="NUMBERS",
+                   help="a 1-D sequence instead of an image, e.g. '1 9 -1 -2 7 3 -1 2' "
+                   "(the lesson's); its kernel is 1-D (default: '[1,2,3]')")
+    p.add_argument("--kernel", default=None,
+                   help=KERNEL_HELP + " (default: bottom_sobel; [1,2,3] with --sequence)")
     p.add_argument("--conv-stride", default="1", help="convolution stride (default: 1)")
     p.add_argument("--conv-padding", default="valid", help="valid (default), same, full or int")
     p.add_argument("--activation", default="relu", help="relu (default), linear, sigmoid, ...")
@@ -163,9 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="NAME", help=KERNEL_HELP)
     p.add_argument("--digits", type=int, help="decimals shown in the cells")
     p.add_argument("--lang", choices=("en", "es"), default="en", help="language (default: en)")
-    p.add_argument("-o", "--out", default=None, help="output file (default: kernel.png)")
+    p.add_argument("-o", "--out", default=None,
+                   help="output file (default: kernel.png; kernel_es.png with --lang es)")
     p.add_argument("--dpi", type=int, default=100, help="resolution (default: 100)")
     p.set_defaults(func=cmd_kernels)
+
+    add_detect_parser(sub)
     return parser
 
 

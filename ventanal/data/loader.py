@@ -29,21 +29,24 @@ DEFAULT_MAX_PIXELS = 100_000_000
 #: a grayscale image here matches the course's.
 LUMA_WEIGHTS: tuple[float, float, float] = (0.299, 0.587, 0.114)
 
-# Largest sample value of 8-bit and 16-bit images, which maps to 1.0.
-_MAX_8_BIT = np.float32(255)
-_MAX_16_BIT = np.float32(65535)
+# Scale factors of 8-bit and 16-bit samples, as ``tf.image.convert_image_dtype``
+# computes them: the float32 nearest 1/255 (1/65535), by which samples are
+# *multiplied*. Dividing by 255 instead differs by one ulp on about half of the
+# byte values (3/255, 6/255, 7/255, ...), so images would not match the course's.
+_SCALE_8_BIT = np.float32(1 / 255)
+_SCALE_16_BIT = np.float32(1 / 65535)
 
 
 def _pixels_in_unit_range(image: Any) -> np.ndarray:
     """Pixels of a loaded Pillow image as float32 in [0, 1], (H, W) or (H, W, 3|4)."""
     mode = image.mode
     if mode == "1":
-        return np.asarray(image.convert("L"), dtype=np.float32) / _MAX_8_BIT
+        return np.asarray(image.convert("L"), dtype=np.float32) * _SCALE_8_BIT
     if mode.startswith("I;16"):
-        return np.asarray(image, dtype=np.float32) / _MAX_16_BIT
+        return np.asarray(image, dtype=np.float32) * _SCALE_16_BIT
     if mode == "I":
         # Pillow's 32-bit integer mode; in practice it holds 16-bit samples.
-        return np.clip(np.asarray(image, dtype=np.float32) / _MAX_16_BIT, 0, 1)
+        return np.clip(np.asarray(image, dtype=np.float32) * _SCALE_16_BIT, 0, 1)
     if mode == "F":
         pixels = np.asarray(image, dtype=np.float32)
         low, high = float(np.nanmin(pixels)), float(np.nanmax(pixels))
@@ -52,12 +55,12 @@ def _pixels_in_unit_range(image: Any) -> np.ndarray:
             pixels = (pixels - low) / np.float32(span) if span > 0 else np.zeros_like(pixels)
         return np.nan_to_num(pixels, nan=0.0)
     if mode in ("L", "RGB", "RGBA", "LA"):
-        return np.asarray(image, dtype=np.float32) / _MAX_8_BIT
+        return np.asarray(image, dtype=np.float32) * _SCALE_8_BIT
     if mode in ("P", "PA", "RGBa", "La"):
         # Palette (maybe with a transparent colour) and premultiplied alpha.
-        return np.asarray(image.convert("RGBA"), dtype=np.float32) / _MAX_8_BIT
+        return np.asarray(image.convert("RGBA"), dtype=np.float32) * _SCALE_8_BIT
     # CMYK, YCbCr, LAB, HSV, RGBX, ...: Pillow knows how to make RGB of them.
-    return np.asarray(image.convert("RGB"), dtype=np.float32) / _MAX_8_BIT
+    return np.asarray(image.convert("RGB"), dtype=np.float32) * _SCALE_8_BIT
 
 
 def _to_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
@@ -118,8 +121,11 @@ def load_image(
     -----
     * The EXIF orientation tag is applied, so a portrait photo taken with
       a rotated camera comes out upright (and with its shape swapped).
-    * 8-bit samples are divided by 255, 16-bit ones (``I;16`` and ``I``
-      modes) by 65535. Float (``F``) images already in [0, 1] are kept,
+    * 8-bit samples are multiplied by ``float32(1 / 255)``, 16-bit ones
+      (``I;16`` and ``I`` modes) by ``float32(1 / 65535)``, as
+      ``tf.image.convert_image_dtype`` does, so the values equal the
+      course's bit for bit (dividing by 255 would differ by one ulp on
+      about half of the byte values). Float (``F``) images already in [0, 1] are kept,
       others are rescaled from their minimum and maximum to [0, 1].
     * Transparency (RGBA, LA, palette with a transparent colour) is
       composited on a **white** background, the way a viewer shows it, and

@@ -210,39 +210,51 @@ def circle(
 
 
 def two_dots(size: int | Sequence[int], x: int = 3, y: int = 5) -> np.ndarray:
-    """Two single-pixel dots on the middle row of a black image.
+    """Two single-pixel dots on a black image, where the course draws them.
 
     The lesson's feature map whose two dots become indistinguishable after
-    repeated max pooling (translation invariance).
+    repeated max pooling (translation invariance). As the course's
+    ``two_dots(size, x=3, y=5)``, the dots are at row `x`, column `y` and
+    at row `y`, column `x`: two points mirrored across the main diagonal.
 
     Parameters
     ----------
     size : int or (int, int)
         Image shape ``(h, w)``; an int gives a square image.
     x, y : int, optional
-        Columns of the two dots, both on row ``h // 2``. Negative values
-        are not allowed; ``x == y`` gives a single dot.
+        The two coordinates. Both dots must lie inside the image:
+        ``0 <= x, y < min(h, w)`` on a square image, and on a rectangular
+        one ``x, y < h`` and ``x, y < w``. ``x == y`` gives a single dot.
 
     Returns
     -------
     image : (h, w) ndarray of float32
-        Zeros, with 1 at ``(h // 2, x)`` and ``(h // 2, y)``.
+        Zeros, with 1 at ``(x, y)`` and ``(y, x)``. (The course returns
+        float64; ventanal works in float32 throughout.)
 
     Examples
     --------
     >>> import ventanal.data as vd
-    >>> vd.two_dots((3, 8)).astype(int)
-    array([[0, 0, 0, 0, 0, 0, 0, 0],
-           [0, 0, 0, 1, 0, 1, 0, 0],
-           [0, 0, 0, 0, 0, 0, 0, 0]])
+    >>> vd.two_dots((7, 7)).astype(int)
+    array([[0, 0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 1, 0],
+           [0, 0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 1, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0, 0]])
     """
     height, width = as_size(size)
-    columns = {"x": as_int(x, "x"), "y": as_int(y, "y")}
-    for name, column in columns.items():
-        if not 0 <= column < width:
+    coordinates = {"x": as_int(x, "x"), "y": as_int(y, "y")}
+    limit = min(height, width)
+    for name, value in coordinates.items():
+        if not 0 <= value < limit:
             raise ValueError(
-                f"`{name}` must be a column inside the image, 0 <= {name} < {width}, got {column}"
+                f"`{name}` must put both dots inside the {height}x{width} image "
+                f"(row and column), 0 <= {name} < {limit}, got {value}"
             )
     image = np.zeros((height, width), dtype=np.float32)
-    image[height // 2, [columns["x"], columns["y"]]] = 1.0
+    row, col = coordinates["x"], coordinates["y"]
+    image[row, col] = 1.0
+    image[col, row] = 1.0
     return image

@@ -71,7 +71,8 @@ def conv(input: ArrayLike, filters: ArrayLike, strides: IntOrSequence | None = N
         Wrong ranks or channel counts, bad ``groups``, a kernel larger than
         the padded input, bad sizes or padding.
     TypeError
-        Non-integer sizes, or arrays that are not real numbers.
+        Non-integer sizes, or arrays that are not real numbers; a kernel name
+        such as ``"bottom_sobel"`` (use ``vt.data.kernel("bottom_sobel")``).
 
     See Also
     --------
@@ -116,6 +117,9 @@ def conv(input: ArrayLike, filters: ArrayLike, strides: IntOrSequence | None = N
     (2, 16, 16, 8)
     """
     x = as_array(input, "input")
+    if isinstance(filters, str):  # the lesson's kernels go by name in vt.data, not here
+        raise TypeError(f"`filters` must be an array of numbers, got the string {filters!r}; "
+                        f"for a named kernel use vt.data.kernel({filters!r})")
     w = as_array(filters, "filters")
     bare = w.ndim in (1, 2) and x.ndim == w.ndim
     if bare:

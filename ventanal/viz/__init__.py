@@ -5,6 +5,14 @@ takes ``lang="en"`` or ``"es"``; :func:`animate` returns an
 :class:`Animation` (a GIF). Nothing here is imported by ``import ventanal``;
 matplotlib and Pillow load on the first call.
 
+The figures are pyplot figures, made as ``plt.figure()`` makes them: after
+``show_extraction(...)``, ``plt.show()`` shows it and ``plt.savefig(...)``
+saves it, Jupyter shows it once, and ``plt.close(fig)`` frees it (close the
+figures a loop makes). A figure passed as ``fig=`` (or axes as ``ax=``) is
+drawn into instead, and one made with ``matplotlib.figure.Figure()`` stays
+out of pyplot. Every text is fitted to its room (shrunk, then wrapped), so
+nothing is cut at narrow sizes or in Spanish.
+
 One module per topic, each pairing its numbers with its figure:
 
 ===================  ========================================================
@@ -20,16 +28,22 @@ One module per topic, each pairing its numbers with its figure:
 ``feature_maps``     :func:`show_feature_maps`
 ``animate``          :func:`animate`, :class:`Animation`
 ``animation_cases``  :data:`CASES`, :func:`animate_case`
+``detection``        :func:`show_detections`, :func:`show_nms`,
+                     :func:`show_plan`, :func:`show_score_map`; in
+                     ``detection_animation``, :func:`animate_detection`
 ===================  ========================================================
 
 Shared helpers: ``common`` (labels, input checks), ``output`` (files written
 atomically, a progress bar), ``drawing`` (colour maps, font sizes, a new
-figure), ``palette`` and ``painter`` (the GIFs' colours, fonts and frames),
-``i18n`` (every label in English and Spanish).
+figure, texts fitted to their room), ``figure`` (the pyplot figure class
+that Jupyter shows once), ``palette`` and ``painter`` (the GIFs' colours,
+fonts and frames), ``i18n`` (every label in English and Spanish).
 """
 
 from .animate import Animation, animate
 from .animation_cases import CASES, animate_case
+from .detection import show_detections, show_nms, show_plan, show_score_map
+from .detection_animation import animate_detection
 from .extraction import show_extraction
 from .feature_maps import show_feature_maps
 from .fields import format_field_table, receptive_fields, show_receptive_field
@@ -59,4 +73,9 @@ __all__ = [
     "invariance_experiment",
     "shared_activity",
     "format_invariance_table",
+    "show_detections",
+    "show_nms",
+    "show_plan",
+    "show_score_map",
+    "animate_detection",
 ]

@@ -278,7 +278,8 @@ def animate(input: Any, kernel: Any = None, *, op: str = "conv", window_shape: A
     animation = Animation(frames, durations, x, output, w, plan,
                           info={"op": kind, "numbers": with_numbers, "title": painter.title,
                                 "captions": painter.captions, "legend": painter.legend,
-                                "layout": painter.layout()})
+                                "layout": painter.layout(),
+                                "text_boxes": painter.text_boxes()})
     if path is not None:
         animation.save(path)
     return animation

@@ -7,15 +7,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .common import as_image, as_kernel, format_shape, format_value, op_label, to_gray
+from .. import geometry
+from .common import (
+    as_image,
+    as_kernel,
+    format_shape,
+    format_tuple,
+    format_value,
+    op_label,
+    to_gray,
+)
 from .drawing import (
     DIVERGING,
     LABEL_SIZE,
     SEQUENTIAL,
     TITLE_SIZE,
     bare_axes,
+    fit_text,
     is_signed,
     new_figure,
+    panel_width,
     signed_limits,
 )
 from .i18n import check_lang, text
@@ -24,12 +35,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["show_extraction"]
+__all__ = ["show_extraction", "one_window_note"]
 
 #: Bars of a 1-D stage: the ends of the diverging map (RdBu), blue below zero, red above.
 NEGATIVE_BAR, POSITIVE_BAR = "#2166ac", "#b2182b"
 #: Colour-bar tick labels: smaller than the captions they sit under.
 TICK_SIZE = 9
+#: Width (inches) a colour-bar tick label needs, with the space between two of them.
+TICK_INCHES = 0.5
 
 _STAGES = ("input", "filter", "detect", "condense")
 
@@ -131,15 +144,20 @@ def show_extraction(image: Any, kernel: Any, conv_stride: int = 1, conv_padding:
     n = 1 if sequence else 2
     captions = {
         "input": "",
-        "filter": op_label("conv", w.shape, settings["conv_stride"], conv_padding, lang),
+        "filter": op_label("conv", w.shape, settings["conv_stride"], conv_padding, lang)
+        + one_window_note(x.shape, w.shape, settings["conv_stride"], conv_padding, lang),
         "detect": text("op.activation", lang,
                        name=activation if activation is not None else text("op.none", lang)),
         "condense": op_label("max", settings["pool_size"][:n], settings["pool_stride"][:n],
-                             pool_padding, lang),
+                             pool_padding, lang)
+        + one_window_note(stages.detect.shape, settings["pool_size"][:n],
+                          settings["pool_stride"][:n], pool_padding, lang),
     }
 
     fig = new_figure(figsize, fig, layout="constrained" if sequence else "compressed")
+    room = panel_width(fig, cols)
     from matplotlib.colors import Normalize
+    from matplotlib.ticker import MaxNLocator
 
     for index, stage in enumerate(stages_wanted):
         ax = fig.add_subplot(rows, cols, index + 1)
@@ -149,22 +167,49 @@ def show_extraction(image: Any, kernel: Any, conv_stride: int = 1, conv_padding:
         signed = is_signed(values)
         colour_map = DIVERGING if signed else cmap
         norm = Normalize(*signed_limits(values)) if signed else None
-        title = text("title.stage", lang, stage=text(f"stage.{stage}", lang),
-                     shape=format_shape(values.shape))
+        title = fit_text(text("title.stage", lang, stage=text(f"stage.{stage}", lang),
+                              shape=format_shape(values.shape)), room, TITLE_SIZE,
+                         weight="bold")
+        caption = fit_text(captions[stage], room, LABEL_SIZE, max_lines=4)
         if sequence:
             _draw_sequence(ax, values, signed)
-            ax.set_xlabel(captions[stage], fontsize=LABEL_SIZE)
+            ax.set_xlabel(caption.text, fontsize=caption.size)
         else:
             artist = ax.imshow(values, cmap=colour_map, norm=norm, interpolation="nearest")
             bare_axes(ax)
             colorbar = fig.colorbar(artist, ax=ax, location="bottom", shrink=0.8, aspect=25,
                                     pad=0.02)
+            colorbar.locator = MaxNLocator(nbins=max(2, int(room / TICK_INCHES)))
             colorbar.ax.tick_params(labelsize=TICK_SIZE)
-            colorbar.set_label(captions[stage], fontsize=LABEL_SIZE)
-        ax.set_title(title, fontsize=TITLE_SIZE, fontweight="bold")
-    fig.suptitle(text("title.extraction", lang), fontsize=TITLE_SIZE + 2)
+            colorbar.set_label(caption.text, fontsize=caption.size)
+        ax.set_title(title.text, fontsize=title.size, fontweight="bold")
+    heading = fit_text(text("title.extraction", lang), panel_width(fig, 1), TITLE_SIZE + 2)
+    fig.suptitle(heading.text, fontsize=heading.size)
     fig.ventanal_data = stages  # type: ignore[attr-defined]
     return fig
+
+
+def one_window_note(shape: Sequence[int], window: Sequence[int], strides: Sequence[int],
+                    padding: Any, lang: str) -> str:
+    """A caption's second line when the stride leaves room for one window only, else ``""``.
+
+    Examples
+    --------
+    >>> print(one_window_note((64, 64), (3, 3), (100, 100), "valid", "en"))
+    <BLANKLINE>
+    one window only: stride 100 is more than the 61 cells it could move
+    >>> one_window_note((64, 64), (3, 3), (2, 2), "valid", "en")
+    ''
+    """
+    pads = padding.upper() if isinstance(padding, str) else padding
+    plan = geometry.plan(tuple(shape), tuple(window), tuple(strides), pads)
+    collapsed = [(axis.stride, axis.room) for axis in plan.axes
+                 if axis.output == 1 and axis.room > 0]
+    if not collapsed:
+        return ""
+    steps, rooms = zip(*collapsed, strict=True)
+    return "\n" + text("note.one_window", lang, stride=format_tuple(steps),
+                       room=format_tuple(rooms))
 
 
 def _draw_sequence(ax: Axes, values: np.ndarray, signed: bool) -> None:

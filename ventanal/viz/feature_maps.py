@@ -16,8 +16,10 @@ from .drawing import (
     SEQUENTIAL,
     TITLE_SIZE,
     bare_axes,
+    fit_text,
     is_signed,
     new_figure,
+    panel_width,
     signed_limits,
 )
 from .i18n import check_lang, text
@@ -158,10 +160,12 @@ def show_feature_maps(model: Any, image: Any = None, layer: int | str = -1, *,
         bare_axes(ax)
         label = names[index] if names and index < len(names) else \
             text("fm.map", lang, index=index)
-        ax.set_title(label, fontsize=LABEL_SIZE + 1)
+        fitted = fit_text(label, panel_width(fig, cols), LABEL_SIZE + 1)
+        ax.set_title(fitted.text, fontsize=fitted.size)
     title = text("fm.title", lang, layer=key, shape=format_shape(maps.shape))
     if count < maps.shape[-1]:
         title += f" ({text('fm.more', lang, shown=count, total=maps.shape[-1])})"
-    fig.suptitle(title, fontsize=TITLE_SIZE, fontweight="bold")
+    fitted = fit_text(title, panel_width(fig, 1), TITLE_SIZE, weight="bold")
+    fig.suptitle(fitted.text, fontsize=fitted.size, fontweight="bold")
     fig.ventanal_data = maps  # type: ignore[attr-defined]
     return fig

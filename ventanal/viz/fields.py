@@ -19,7 +19,7 @@ import numpy as np
 from .. import geometry, layers
 from ..layers import LayerField, build_model, receptive_field
 from .common import as_image, format_shape, format_tuple
-from .drawing import LABEL_SIZE, TITLE_SIZE, bare_axes, new_figure
+from .drawing import LABEL_SIZE, TITLE_SIZE, bare_axes, fit_text, new_figure, panel_width
 from .i18n import check_lang, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,8 +31,8 @@ __all__ = ["receptive_fields", "format_field_table", "unit_per_layer", "show_rec
 # vanish on a gray photo), so a field keeps its colour in the later panels.
 _FIELD_COLOURS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd", "#8c564b",
                   "#e377c2", "#17becf")
-#: Size of one panel (inches): a square image under a two-line title, a two-line caption below.
-PANEL_INCHES = (3.6, 3.9)
+#: Size of one panel (inches): a square image, a title above, a two-line caption below.
+PANEL_INCHES = (3.6, 4.3)
 #: Panels per row of the figure.
 MAX_COLUMNS = 4
 
@@ -190,6 +190,7 @@ def show_receptive_field(model: Any, image: Any = None, unit: Sequence[int] | No
     if figsize is None:
         figsize = (PANEL_INCHES[0] * cols + 0.4, PANEL_INCHES[1] * rows + 0.8)  # + suptitle
     fig = new_figure(figsize, fig, layout="compressed")
+    room = panel_width(fig, cols)
     height, width = picture.shape[:2]
     for panel, index in enumerate(shown):
         ax = fig.add_subplot(rows, cols, panel + 1)
@@ -220,16 +221,19 @@ def show_receptive_field(model: Any, image: Any = None, unit: Sequence[int] | No
         ax.set_ylim(max(height - 0.5, r1 + 0.5) + margin * (r1 >= height),
                     min(-0.5, r0 - 0.5) - margin * (r0 < 0))
         bare_axes(ax)
-        ax.set_title(text("rf.panel", lang, layer=record.name,
-                          shape=format_shape(record.output_shape)),
-                     fontsize=TITLE_SIZE - 2, fontweight="bold")
-        ax.set_xlabel(text("rf.field", lang, size=format_shape(record.size),
-                           jump=format_tuple(record.jump))
-                      + f"\n{text('rf.unit', lang, unit=units[index])}", fontsize=LABEL_SIZE)
+        title = fit_text(text("rf.panel", lang, layer=record.name,
+                              shape=format_shape(record.output_shape)), room, TITLE_SIZE - 2,
+                         weight="bold")
+        ax.set_title(title.text, fontsize=title.size, fontweight="bold")
+        caption = fit_text(text("rf.field", lang, size=format_shape(record.size),
+                                jump=format_tuple(record.jump))
+                           + f"\n{text('rf.unit', lang, unit=units[index])}", room, LABEL_SIZE)
+        ax.set_xlabel(caption.text, fontsize=caption.size)
     last = records[shown[-1]]
-    fig.suptitle(text("rf.title", lang, unit=tuple(int(u) for u in unit), layer=last.name)
-                 + f" — {text('rf.input', lang, shape=format_shape(picture.shape[:2]))}",
-                 fontsize=TITLE_SIZE)
+    heading = fit_text(text("rf.title", lang, unit=tuple(int(u) for u in unit), layer=last.name)
+                       + f" — {text('rf.input', lang, shape=format_shape(picture.shape[:2]))}",
+                       panel_width(fig, 1), TITLE_SIZE)
+    fig.suptitle(heading.text, fontsize=heading.size)
     fig.ventanal_data = (records, units)  # type: ignore[attr-defined]
     return fig
 

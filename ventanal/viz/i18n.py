@@ -53,6 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "padding.full": {"en": "padding 'full'", "es": "relleno 'full'"},
     "padding.causal": {"en": "padding 'causal'", "es": "relleno 'causal'"},
     "padding.explicit": {"en": "padding {pads}", "es": "relleno {pads}"},
+    "note.one_window": {"en": "one window only: stride {stride} is more than the {room} "
+                              "cells it could move",
+                        "es": "una sola ventana: el paso {stride} supera las {room} celdas "
+                              "que podría avanzar"},
     # -- show_kernel ---------------------------------------------------------------
     "title.kernel": {"en": "Kernel {shape}", "es": "Kernel {shape}"},
     # -- show_extraction -----------------------------------------------------------
@@ -159,13 +163,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "es": "sliding_window_view da {n} − {e} + 1 = {windows} ventanas "
                                "(nunca rellena); [::{s}] toma una de cada {s}: techo({windows} / "
                                "{s}) = {o}"},
-    "shapes.not_more": {"en": "not {next}: window {next} would cover cells {start}…{end}, past "
+    "shapes.not_more": {"en": "not {next}: window {index} would cover cells {start}…{end}, past "
                               "the last cell with padding ({last})",
-                        "es": "no {next}: la ventana {next} cubriría las celdas {start}…{end}, "
+                        "es": "no {next}: la ventana {index} cubriría las celdas {start}…{end}, "
                               "más allá de la última celda con relleno ({last})"},
-    "shapes.not_more_plain": {"en": "not {next}: window {next} would cover cells {start}…{end}, "
+    "shapes.not_more_plain": {"en": "not {next}: window {index} would cover cells {start}…{end}, "
                                     "past the last cell ({last})",
-                              "es": "no {next}: la ventana {next} cubriría las celdas "
+                              "es": "no {next}: la ventana {index} cubriría las celdas "
                                     "{start}…{end}, más allá de la última celda ({last})"},
     "shapes.sticks_out": {"en": "the last window sticks out {count} cell(s) past the end "
                                 "(max ignores them)",
@@ -174,8 +178,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shapes.legend_cell": {"en": "input cell", "es": "celda de entrada"},
     "shapes.legend_pad": {"en": "padding", "es": "relleno"},
     "shapes.legend_unread": {"en": "never read", "es": "nunca leída"},
-    "shapes.legend_window": {"en": "last windows (numbered)",
-                             "es": "últimas ventanas (numeradas)"},
+    "shapes.legend_window": {"en": "last windows (numbered from 0, as the cells)",
+                             "es": "últimas ventanas (numeradas desde 0, como las celdas)"},
     "shapes.legend_ghost": {"en": "the next window, which does not fit",
                             "es": "la ventana siguiente, que no cabe"},
     "shapes.chosen": {"en": "◀ your padding", "es": "◀ tu relleno"},
@@ -204,13 +208,45 @@ MESSAGES: dict[str, dict[str, str]] = {
     "anim.mean_of": {"en": "mean of the window", "es": "media de la ventana"},
     "anim.sum_of": {"en": "sum of window × kernel", "es": "suma de ventana × kernel"},
     # -- command line --------------------------------------------------------------
-    "cli.wrote": {"en": "wrote {path}", "es": "escrito {path}"},
+    "cli.wrote": {"en": "saved to {path}", "es": "guardado en {path}"},
     "cli.stage_shape": {"en": "{stage:<10} {shape}", "es": "{stage:<10} {shape}"},
     "cli.kernels_header": {"en": "Built-in kernels (use with --kernel NAME):",
                            "es": "Kernels incluidos (úsalos con --kernel NOMBRE):"},
     "cli.frames": {"en": "{frames} frames, {width}×{height} px", "es": "{frames} fotogramas, "
                                                                       "{width}×{height} px"},
     "cli.rendering": {"en": "rendering", "es": "dibujando"},
+    # -- detection figures and animation (ventanal.viz.detection) ----------------------
+    "det.title": {"en": "{count} detections on {shape}", "es": "{count} detecciones en {shape}"},
+    "det.truth": {"en": "planted (dashed)", "es": "plantados (discontinuo)"},
+    "det.before": {"en": "Before NMS: {count} boxes", "es": "Antes de NMS: {count} cajas"},
+    "det.after": {"en": "After NMS ({metric} > {threshold} suppressed): {kept} kept, "
+                        "{dropped} suppressed",
+                  "es": "Tras NMS (se suprime {metric} > {threshold}): {kept} conservadas, "
+                        "{dropped} suprimidas"},
+    "det.coverage": {"en": "Windows covering each pixel: {windows} windows {size}, step {step}",
+                     "es": "Ventanas que cubren cada píxel: {windows} ventanas {size}, "
+                           "paso {step}"},
+    "det.tile_coverage": {"en": "Tiles covering each pixel: {tiles} tiles {size}, "
+                                "{slivers} slivers",
+                          "es": "Teselas que cubren cada píxel: {tiles} teselas {size}, "
+                                "{slivers} astillas"},
+    "det.never": {"en": "never visited: {count} pixels", "es": "nunca visitados: {count} píxeles"},
+    "det.visits": {"en": "visits", "es": "visitas"},
+    "det.score_conv": {"en": "Scores as one convolution {shape}",
+                       "es": "Puntuaciones como una convolución {shape}"},
+    "det.score_loop": {"en": "Scores window by window {shape}",
+                       "es": "Puntuaciones ventana a ventana {shape}"},
+    "det.score_diff": {"en": "Largest difference: {value}", "es": "Diferencia máxima: {value}"},
+    "det.anim_level": {"en": "Level {level}: {shape}, ×{factor}",
+                       "es": "Nivel {level}: {shape}, ×{factor}"},
+    "det.anim_score": {"en": "score {score}", "es": "puntuación {score}"},
+    "det.anim_hits": {"en": "hits: {count}", "es": "aciertos: {count}"},
+    "det.anim_final": {"en": "After NMS: {count} detections",
+                       "es": "Tras NMS: {count} detecciones"},
+    "det.found": {"en": "{count} detections (template {shape}, {levels} pyramid levels)",
+                  "es": "{count} detecciones (plantilla {shape}, {levels} niveles de pirámide)"},
+    "det.found_box": {"en": "  box {box}  score {score}  level {level}",
+                      "es": "  caja {box}  puntuación {score}  nivel {level}"},
 }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ops import max_pool
 from .common import as_image, format_shape, op_label, to_gray
-from .drawing import LABEL_SIZE, SEQUENTIAL, TITLE_SIZE, bare_axes, new_figure
+from .drawing import LABEL_SIZE, SEQUENTIAL, TITLE_SIZE, bare_axes, fit_text, new_figure
 from .i18n import check_lang, text
 from .invariance_measure import (
     InvarianceResult,
@@ -43,6 +43,8 @@ PIXEL_GRID_MAX = 32
 PIXEL_GRID_COLOUR = "#444444"
 #: Inches beside the measured plot taken by the legend and the y axis.
 LEGEND_INCHES = 3.4
+#: Inches kept free between neighbouring titles, and at the figure's edges.
+PANEL_GAP = 0.25
 
 # ---------------------------------------------------------------------------
 # show_invariance
@@ -153,23 +155,16 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
     grid = fig.add_gridspec(2, max(repeats + 1, 2), height_ratios=(1, 1.15))
     # The legend beside the measured plot narrows every column, the top row's too.
     plot_inches = max(fig.get_figwidth() - LEGEND_INCHES, 0.4 * fig.get_figwidth())
-    panel = plot_inches / grid.ncols
-    titles = []
-    for narrow in (False, True):
-        # On narrow panels the shape goes under the words, so that titles stay apart.
-        titles = [_dots_title(r, ("\n" if narrow else "") + format_shape(values.shape), lang)
-                  for r, values in enumerate(pooled)]
-        lines = [line for title in titles for line in title.split("\n")]
-        title_size = _font_size(panel * 0.9, lines, TITLE_SIZE - 2, "bold")
-        if title_size >= TITLE_SIZE - 4:
-            break
-    for r, (values, title) in enumerate(zip(pooled, titles, strict=True)):
+    panel = max(0.5, plot_inches / grid.ncols - PANEL_GAP)
+    for r, values in enumerate(pooled):
         ax = fig.add_subplot(grid[0, r])
         ax.imshow(values, cmap=SEQUENTIAL, vmin=0, vmax=max(float(feature.max()), 1e-12),
                   interpolation="nearest")
         bare_axes(ax)
         _pixel_grid(ax, values.shape)
-        ax.set_title(title, fontsize=title_size, fontweight="bold")
+        fitted = fit_text(_dots_title(r, format_shape(values.shape), lang), panel,
+                          TITLE_SIZE - 2, weight="bold")
+        ax.set_title(fitted.text, fontsize=fitted.size, fontweight="bold")
     n_window = (pool_size,) * 2 if isinstance(pool_size, int) else tuple(pool_size)
     n_stride = (pool_stride,) * 2 if isinstance(pool_stride, int) else tuple(pool_stride)
     op = op_label("max", n_window, n_stride, pool_padding, lang)
@@ -180,52 +175,20 @@ def show_invariance(image: Any = None, *, kernel: Any = None, max_shift: int = 8
     if kernel_label is not None:
         pooled_what = text("inv.feature_map", lang, kernel=kernel_label) + " " + pooled_what
     width = fig.get_figwidth()
-    title = text("inv.experiment_title", lang, image=image_label,
-                 max_shift=int(result.shifts[-1]), op=op, what=pooled_what)
-    # Two lines at the default width; a smaller font rather than more lines when narrow.
-    title_size = _font_size(plot_inches * 1.9, [title], TITLE_SIZE - 1, "bold")
-    ax.set_title(_fit(title, plot_inches, title_size, "bold"),
-                 fontsize=title_size, fontweight="bold")
+    fitted = fit_text(text("inv.experiment_title", lang, image=image_label,
+                           max_shift=int(result.shifts[-1]), op=op, what=pooled_what),
+                      plot_inches, TITLE_SIZE - 1, weight="bold")
+    ax.set_title(fitted.text, fontsize=fitted.size, fontweight="bold")
     caption = text("inv.caption", lang)
     if result.align:
         caption += "\n" + text("inv.caption_aligned", lang)
-    fig.supxlabel(_fit(caption, width - 0.3, LABEL_SIZE - 1), fontsize=LABEL_SIZE - 1,
-                  linespacing=1.4)
-    fig.suptitle(_fit(text("inv.dots_title", lang), width - 0.3, TITLE_SIZE + 1),
-                 fontsize=TITLE_SIZE + 1)
+    fitted = fit_text(caption, width - 2 * PANEL_GAP, LABEL_SIZE - 1,
+                      max_lines=caption.count("\n") + 4)
+    fig.supxlabel(fitted.text, fontsize=fitted.size, linespacing=1.4)
+    fitted = fit_text(text("inv.dots_title", lang), width - 2 * PANEL_GAP, TITLE_SIZE + 1)
+    fig.suptitle(fitted.text, fontsize=fitted.size)
     fig.ventanal_data = (pooled, result)  # type: ignore[attr-defined]
     return fig
-
-
-def _text_inches(line: str, fontsize: float, weight: str = "normal") -> float:
-    """Width of one line of text in inches (matplotlib's own font metrics, no renderer)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
-
-    font = FontProperties(size=fontsize, weight=weight)
-    return TextToPath().get_text_width_height_descent(line, font, ismath=False)[0] / 72
-
-
-def _font_size(inches: float, lines: Sequence[str], largest: float,
-               weight: str = "normal") -> float:
-    """The largest font size up to ``largest`` (at least 7) at which every line fits."""
-    widest = max(_text_inches(line, largest, weight) for line in lines)
-    return max(7.0, min(largest, largest * inches / max(widest, 1e-9)))
-
-
-def _fit(message: str, inches: float, fontsize: float, weight: str = "normal") -> str:
-    """``message`` with each of its lines wrapped, word by word, to fit ``inches``."""
-    wrapped = []
-    for paragraph in message.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if line and _text_inches(candidate, fontsize, weight) > inches:
-                wrapped.append(line)
-                candidate = word
-            line = candidate
-        wrapped.append(line)
-    return "\n".join(wrapped)
 
 
 def _dots_title(r: int, shape: str, lang: str) -> str:

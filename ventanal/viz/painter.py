@@ -141,18 +141,29 @@ class Painter:
         height = self.legend_y + self.small.size + margin
         title_w = self.title_font.getlength(plain(caption)) + 2 * margin
         caption_w = self.caption_font.getlength("M" * 30) + 2 * margin
-        width = int(max(width, title_w, caption_w))
+        # The bottom line: the legend on the left, "step n/n" on the right, a margin between.
+        legend = self._legend()
+        cells = out_h * out_w
+        step_w = self.small.getlength(plain(text("anim.step", lang, step=cells, total=cells)))
+        legend_w = self.small.getlength(plain(legend)) + step_w + 3 * margin
+        width = int(max(width, title_w, caption_w, legend_w))
         self.size = (width, int(height))
 
         style = "light" if numbers else "dark"
         self.in_colours = ColourMap(grid, style if numbers else "gray")
         self.out_colours = ColourMap(out_grid, style)
         self.kernel_colours = ColourMap(kernel, "light") if kernel is not None else None
+        # Boxes (left, top, right, bottom) of the texts drawn: on the base image, then on the
+        # first and on the latest frame (for tests: nothing clipped, nothing overlapping).
+        self.base_boxes: list[tuple[str, tuple[float, float, float, float]]] = []
+        self.first_boxes: list[tuple[str, tuple[float, float, float, float]]] = []
+        self.last_boxes: list[tuple[str, tuple[float, float, float, float]]] = []
+        self._boxes = self.base_boxes
         self.base = Image.new("RGB", self.size, WHITE)
         self.out_image = None if numbers else self._out_image()
         self.title = caption
         self.captions: list[str] = []
-        self.legend = self._legend()
+        self.legend = legend
         self._draw_base(caption)
 
     def layout(self) -> dict[str, Any]:
@@ -185,7 +196,20 @@ class Painter:
     # -- drawing -----------------------------------------------------------------
     def _text(self, draw: Any, xy: tuple[float, float], message: str, font: Any,
               fill: tuple[int, int, int] = INK, anchor: str = "la") -> None:
-        draw.text(xy, plain(message), font=font, fill=fill, anchor=anchor)
+        shown = plain(message)
+        draw.text(xy, shown, font=font, fill=fill, anchor=anchor)
+        self._boxes.append((shown, tuple(draw.textbbox(xy, shown, font=font, anchor=anchor))))
+
+    def _start_frame(self) -> None:
+        """Texts drawn from now on belong to a new frame (over the base's texts)."""
+        self._boxes = list(self.base_boxes)
+        if not self.first_boxes:
+            self.first_boxes = self._boxes
+        self.last_boxes = self._boxes
+
+    def text_boxes(self) -> dict[str, list[tuple[str, tuple[float, float, float, float]]]]:
+        """The texts of the first and of the last frame drawn, with their boxes (pixels)."""
+        return {"first": list(self.first_boxes), "last": list(self.last_boxes)}
 
     def _cell(self, draw: Any, box: tuple[int, int, int, int], fill: tuple[int, int, int],
               label: str | None, text_fill: tuple[int, int, int] = INK,
@@ -295,6 +319,7 @@ class Painter:
     def fill_output(self, i: int, j: int) -> None:
         if not self.numbers:
             return
+        self._boxes = self.base_boxes
         draw = self.ImageDraw.Draw(self.base)
         value = self.out_grid[i, j]
         self._cell(draw, self.out_box(i, j), self.out_colours(value), self.number(value),
@@ -316,6 +341,7 @@ class Painter:
         else:
             self._reveal_image(i, j)
         image = self.base.copy()
+        self._start_frame()
         draw = self.ImageDraw.Draw(image)
         rows, cols = self.taps[0][i], self.taps[1][j]
         width = max(2, self.cs // 12) if self.numbers else 2
@@ -362,6 +388,7 @@ class Painter:
         if not self.numbers:
             self._reveal_image(self.out_grid.shape[0] - 1, self.out_grid.shape[1] - 1)
         image = self.base.copy()
+        self._start_frame()
         draw = self.ImageDraw.Draw(image)
         caption = text("anim.done", self.lang, shape=format_shape(self._output_shape()))
         self.captions.append(caption)

@@ -14,7 +14,6 @@ Every size, padding and window position comes from :mod:`ventanal.geometry`.
 from __future__ import annotations
 
 import numbers
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ import numpy as np
 
 from .. import geometry
 from .common import format_shape, format_tuple
-from .drawing import LABEL_SIZE, TITLE_SIZE, new_figure
+from .drawing import LABEL_SIZE, POINTS, TITLE_SIZE, fit_text, new_figure, text_width
 from .i18n import check_lang, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,7 +78,9 @@ def _not_more(axis: geometry.AxisWindow, lang: str, padded: bool = True) -> str:
     start, end = axis.next_start, int(axis.tap(axis.output, axis.window - 1))
     last = axis.size - 1 + (axis.pad_after if padded else 0)
     key = "shapes.not_more" if padded and axis.pad_after else "shapes.not_more_plain"
-    message = text(key, lang, next=axis.output + 1, start=start, end=end, last=last)
+    # Windows are numbered from 0, as the cells: the one that does not fit is number `output`.
+    message = text(key, lang, next=axis.output + 1, index=axis.output, start=start, end=end,
+                   last=last)
     outside = axis.read_after - axis.pad_after
     if padded and outside > 0:
         message += "; " + text("shapes.sticks_out", lang, count=outside)
@@ -97,7 +98,7 @@ def _symmetric(padding: Any) -> int | None:
 
 
 def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
-                dilation: int = 1, lang: str = "en") -> list[ShapeRow]:
+                dilation: int = 1, lang: str = "en", *, rank: int = 1) -> list[ShapeRow]:
     """How each framework sizes one axis of a sliding window, and why.
 
     Parameters
@@ -112,6 +113,10 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
         is marked ``chosen``; PyTorch's rows use it when it is symmetric
         (an int), and ``padding=0`` (PyTorch's default) otherwise.
     lang : {"en", "es"}
+    rank : int, optional
+        Number of spatial axes of the input this axis belongs to (1 to 3): the
+        calls name the layers of that rank (``MaxPool2D``, ``nn.MaxPool2d``
+        for an image). Default 1.
 
     Returns
     -------
@@ -131,12 +136,19 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
     >>> print(rows[0].reason.split("; ")[0])
     ceil(397 / 2) = ceil(198.5) = 199
     >>> print(rows[1].reason)
-    floor((397 + 0 + 0 − 2) / 2) + 1 = floor(197.5) + 1 = 198; not 199: window 199 would cover cells 396…397, past the last cell (396)
+    floor((397 + 0 + 0 − 2) / 2) + 1 = floor(197.5) + 1 = 198; not 199: window 198 would cover cells 396…397, past the last cell (396)
+
+    An axis of an image names the 2-D layers:
+
+    >>> print(shape_table(397, 2, 2, "SAME", rank=2)[0].call)
+    MaxPool2D(2, strides=2, padding='same')
     """  # noqa: E501
     check_lang(lang)
     n, k, s, d = (geometry.normalize_tuple(v, 1, name)[0] for v, name in
                   ((n, "input_shape"), (window, "window_shape"), (stride, "strides"),
                    (dilation, "dilations")))
+    if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 1 <= rank <= 3:
+        raise ValueError(f"`rank` must be 1, 2 or 3 (spatial axes), got {rank!r}")
     chosen = geometry.normalize_padding(padding, 1)
     e = geometry.effective_window(k, d)
     rows: list[ShapeRow] = []
@@ -171,9 +183,9 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
         return text("shapes.why_floor", lang, n=n, pads=pads, e=e, s=s, ratio=ratio,
                     o=a.output) + "; " + _not_more(a, lang)
 
-    attempt("tf_same", tf, f"MaxPool1D({k}, strides={s}, padding='same'{dil})",
+    attempt("tf_same", tf, f"MaxPool{rank}D({k}, strides={s}, padding='same'{dil})",
             lambda: plan("SAME"), why_same, chosen == "SAME")
-    attempt("tf_valid", tf, f"MaxPool1D({k}, strides={s}, padding='valid'{dil})",
+    attempt("tf_valid", tf, f"MaxPool{rank}D({k}, strides={s}, padding='valid'{dil})",
             lambda: plan("VALID"), why_floor, chosen == "VALID")
     if chosen not in ("SAME", "VALID"):
         shown = chosen if isinstance(chosen, str) else chosen[0]
@@ -183,7 +195,8 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
             label = str(shown[0])
         else:
             label = f"[{tuple(shown)}]"
-        attempt("vt", "ventanal", f"vt.pool(x, [{k}], strides=[{s}], padding={label})",
+        attempt("vt", "ventanal",
+                f"vt.pool(x, {[k] * rank}, strides={[s] * rank}, padding={label})",
                 lambda: plan(chosen if isinstance(chosen, str) else chosen[0]), why_floor, True)
     p = _symmetric(padding)
     torch_p = p if p is not None else 0
@@ -201,10 +214,10 @@ def shape_table(n: int, window: int, stride: int = 1, padding: Any = "SAME",
         return message + "; " + _not_more(a, lang)
 
     attempt("torch_floor", text("shapes.torch_floor", lang),
-            f"nn.MaxPool1d({k}, stride={s}, padding={torch_p}{tdil})",
+            f"nn.MaxPool{rank}d({k}, stride={s}, padding={torch_p}{tdil})",
             lambda: plan(torch_p), why_floor, False)
     attempt("torch_ceil", text("shapes.torch_ceil", lang),
-            f"nn.MaxPool1d({k}, stride={s}, padding={torch_p}{tdil}, ceil_mode=True)",
+            f"nn.MaxPool{rank}d({k}, stride={s}, padding={torch_p}{tdil}, ceil_mode=True)",
             lambda: plan(torch_p, ceil=True), why_ceil, False)
 
     def why_numpy(a: geometry.AxisWindow) -> str:
@@ -234,8 +247,12 @@ FIGURE_WIDTH = 15
 ROW_INCHES = 1.3
 #: The output size, the answer of a row, is the largest number on it.
 OUTPUT_SIZE = 22
-#: The reason wraps at this many characters to fit the row's text half.
-REASON_WIDTH = 108
+#: Fractions of the figure's width: a row's text (left) and its strip (right).
+TEXT_PART, STRIP_PART = (0.01, 0.56), (0.58, 0.41)
+#: Inches between a row's texts side by side (name and call, size and reason).
+TEXT_GAP = 0.15
+#: Size (points) of the numbers under the strip's cells, and of its windows' numbers.
+CELL_NUMBER_SIZE, WINDOW_NUMBER_SIZE = 7.5, 8.5
 #: Cells drawn before the end of a long axis; an axis of at most WHOLE_AXIS cells
 #: (with its padding and room for the ghost window) is drawn whole.
 TAIL_CELLS, WHOLE_AXIS = 9, 16
@@ -306,62 +323,84 @@ def show_shapes(input_shape: Any = (397, 397), window: Any = 2, strides: Any = 2
             per_axis.append((params, axis))
     tables = [(axis, params, shape_table(params[0], params[1], params[2],
                                          params[3] if isinstance(params[3], str)
-                                         else tuple(params[3]), params[4], lang))
+                                         else tuple(params[3]), params[4], lang,
+                                         rank=n_axes))
               for params, axis in per_axis]
     n_rows = sum(len(rows) for _, _, rows in tables) + 0.45 * len(tables)
     if figsize is None:
         figsize = (FIGURE_WIDTH, ROW_INCHES * n_rows + 1.2)  # + title and legend
     fig = new_figure(figsize, fig)
     fig.set_layout_engine("none")
-    title = text("shapes.title", lang, window=format_shape(windows), stride=format_tuple(steps),
-                 shape=format_shape(shape))
-    fig.text(0.5, 0.985, title, ha="center", va="top", fontsize=TITLE_SIZE + 1,
+    fig_width, fig_height = (float(v) for v in fig.get_size_inches())
+    title = fit_text(text("shapes.title", lang, window=format_shape(windows),
+                          stride=format_tuple(steps), shape=format_shape(shape)),
+                     fig_width - 2 * TEXT_GAP, TITLE_SIZE + 1, weight="bold")
+    fig.text(0.5, 0.985, title.text, ha="center", va="top", fontsize=title.size,
              fontweight="bold")
-    top, bottom = 1 - 0.6 / figsize[1], 0.5 / figsize[1]
+    legend_rows = _shape_legend(fig, lang)
+    top = 1 - (0.3 + title.text.count("\n") * 0.3 + 0.3) / fig_height
+    bottom = (0.2 + 0.25 * legend_rows) / fig_height
     height = (top - bottom) / n_rows
+    row_inches = (height * fig_height, fig_width)
+    outputs = [str(row.output) for _, _, rows in tables for row in rows if row.output is not None]
+    number_inches = max([text_width(o, OUTPUT_SIZE, weight="bold") for o in outputs] + [0.3])
     y = top
     for axis, (n, k, s, _, d), rows in tables:
         dil = text("shapes.dilation", lang, d=d, e=geometry.effective_window(k, d)) if d > 1 else ""
-        header = text("shapes.axis", lang, axis=axis if len(tables) > 1 or n_axes == 1
-                      else ", ".join(map(str, range(n_axes))), n=n, k=k, s=s, dil=dil)
-        fig.text(0.01, y - height * 0.22, header, fontsize=LABEL_SIZE + 1, style="italic",
+        header = fit_text(text("shapes.axis", lang, axis=axis if len(tables) > 1 or n_axes == 1
+                               else ", ".join(map(str, range(n_axes))), n=n, k=k, s=s,
+                               dil=dil), fig_width - 2 * TEXT_GAP, LABEL_SIZE + 1,
+                          max_lines=1)
+        fig.text(0.01, y - height * 0.22, header.text, fontsize=header.size, style="italic",
                  va="center")
         y -= 0.45 * height
         for row in rows:
-            text_ax = fig.add_axes((0.01, y - height, 0.56, height * 0.98))
-            strip_ax = fig.add_axes((0.58, y - height + height * 0.08, 0.41, height * 0.86))
-            _shape_row_text(text_ax, row, lang)
-            _shape_row_strip(strip_ax, row.axis)
+            text_ax = fig.add_axes((TEXT_PART[0], y - height, TEXT_PART[1], height * 0.98))
+            strip_ax = fig.add_axes((STRIP_PART[0], y - height + height * 0.08, STRIP_PART[1],
+                                     height * 0.86))
+            _shape_row_text(text_ax, row, lang, (TEXT_PART[1] * fig_width, row_inches[0]),
+                            number_inches)
+            _shape_row_strip(strip_ax, row.axis, (STRIP_PART[1] * fig_width,
+                                                  0.86 * row_inches[0]))
             y -= height
-    _shape_legend(fig, lang)
     fig.ventanal_data = tables  # type: ignore[attr-defined]
     return fig
 
 
-def _wrap(message: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(message, width))
-
-
-def _shape_row_text(ax: Axes, row: Any, lang: str) -> None:
+def _shape_row_text(ax: Axes, row: Any, lang: str, box: tuple[float, float],
+                    number_inches: float) -> None:
+    """The row's name, call, size, padding and reason, each fitted to its part of ``box``."""
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    weight = "bold"
-    ax.text(0.0, 0.86, row.framework, fontsize=LABEL_SIZE + 1, fontweight=weight, va="center")
-    ax.text(0.25, 0.86, row.call, fontsize=LABEL_SIZE - 0.5, family="monospace", va="center")
+    width, height = box
+    name = fit_text(row.framework, 0.3 * width, LABEL_SIZE + 1, weight="bold", max_lines=1)
+    call_x = max(0.25 * width, text_width(name.text, name.size, weight="bold") + TEXT_GAP)
+    call = fit_text(row.call, width - call_x, LABEL_SIZE - 0.5, family="monospace",
+                    max_lines=2, height=0.3 * height)
+    ax.text(0.0, 0.86, name.text, fontsize=name.size, fontweight="bold", va="center")
+    ax.text(call_x / width, 0.86, call.text, fontsize=call.size, family="monospace",
+            va="center")
     if row.output is not None:
         ax.text(0.0, 0.42, str(row.output), fontsize=OUTPUT_SIZE, fontweight="bold",
                 va="center", color=_CHOSEN if row.chosen else "black")
-        ax.text(0.0, 0.08, text("shapes.pads_value", lang, pads=row.padding),
-                fontsize=LABEL_SIZE - 1, va="center", color="#555555")
-    if row.chosen:
-        ax.text(0.0, 1.08, text("shapes.chosen", lang).replace("◀ ", ""), fontsize=9,
+    pads = text("shapes.pads_value", lang, pads=row.padding) if row.output is not None else ""
+    if pads:
+        ax.text(0.0, 0.08, pads, fontsize=LABEL_SIZE - 1, va="center", color="#555555")
+    if row.chosen:   # beside the padding it points at, on the row's own bottom line
+        x = text_width(pads, LABEL_SIZE - 1) + TEXT_GAP if pads else 0.0
+        ax.text(x / width, 0.08, text("shapes.chosen", lang), fontsize=LABEL_SIZE - 1,
                 color=_CHOSEN, va="center", fontweight="bold")
-    ax.text(0.1, 0.42, _wrap(row.reason, REASON_WIDTH), fontsize=LABEL_SIZE - 1.5, va="center",
+    reason_x = number_inches + TEXT_GAP
+    reason = fit_text(row.reason, width - reason_x, LABEL_SIZE - 1.5, max_lines=8,
+                      min_size=LABEL_SIZE - 1.5,
+                      height=0.5 * height, linespacing=1.25)
+    ax.text(reason_x / width, 0.45, reason.text, fontsize=reason.size, va="center",
             color="#333333", linespacing=1.25)
 
 
-def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
+def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None,
+                     box: tuple[float, float]) -> None:
     """The end of the axis: cells, padding, the last windows and the one that does not fit."""
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
@@ -378,6 +417,25 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
     else:
         first = max(left, min(n - TAIL_CELLS, right - TAIL_CELLS - 3))
     last = max(right, ghost_end)
+    # Data units per inch (aspect 1: the tighter of width and height), with the right end
+    # moved until the next window's number, the rightmost text, fits in the strip.
+    x_min, y_range = first - 1.2, 4.0
+    x_max = max(last + 2.5, first + 13)
+    ghost_label = f" {axis.output} ✗"
+    ghost_x = ghost_start + e - 0.05
+    label_inches = text_width(ghost_label, WINDOW_NUMBER_SIZE, weight="bold") + 0.05
+
+    def per_inch(right_end: float) -> float:
+        return max((right_end - x_min) / box[0], y_range / box[1])
+
+    for _ in range(50):
+        needed = ghost_x + label_inches * per_inch(x_max)
+        if needed <= x_max:
+            break
+        x_max = needed
+    cell_inches = 1 / per_inch(x_max)
+    widest = text_width(str(max(abs(first), abs(last))) + "-", CELL_NUMBER_SIZE)
+    number_size = min(CELL_NUMBER_SIZE, CELL_NUMBER_SIZE * 0.9 * cell_inches / widest)
     taps = axis.taps()
     read = np.zeros(n, dtype=bool)
     inside = taps[(taps >= 0) & (taps < n)]
@@ -386,7 +444,7 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
         if 0 <= cell < n:
             face = "white" if read[cell] else _UNREAD
             ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor=face, edgecolor="#777777"))
-            ax.text(cell + 0.5, -0.35, str(cell), ha="center", va="center", fontsize=7.5,
+            ax.text(cell + 0.5, -0.35, str(cell), ha="center", va="center", fontsize=number_size,
                     color="#555555")
         elif -lo <= cell <= n - 1 + hi:
             ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor=_PAD_FACE, edgecolor="#999999",
@@ -395,7 +453,8 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
             ax.add_patch(Rectangle((cell, 0), 1, 1, facecolor="none", edgecolor="#bbbbbb",
                                    linestyle=":", linewidth=0.8))
     if first > left:
-        ax.text(first - 0.6, 0.5, "…", ha="center", va="center", fontsize=14)
+        ax.text(first - 0.6, 0.5, "…", ha="center", va="center",
+                fontsize=min(14, 0.9 * POINTS * cell_inches))
     # The last windows (up to three), then the one that does not fit.
     shown = range(max(0, axis.output - WINDOW_LANES), axis.output)
     for level, index in enumerate(shown):
@@ -409,20 +468,21 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
                                     facecolor=colour, alpha=0.85, edgecolor="none"))
         for tap in taps[index]:
             ax.plot(tap + 0.5, y + 0.19, "o", color="white", markersize=3)
-        ax.text(start + e - 0.05, y + 0.19, f" {index + 1}", ha="left", va="center",
-                fontsize=8.5, color=colour, fontweight="bold")
+        ax.text(start + e - 0.05, y + 0.19, f" {index}", ha="left", va="center",
+                fontsize=WINDOW_NUMBER_SIZE, color=colour, fontweight="bold")
     y = 1.25 + 0.55 * WINDOW_LANES
     ax.add_patch(FancyBboxPatch((ghost_start + 0.08, y), e - 0.16, 0.38,
                                 boxstyle="round,pad=0,rounding_size=0.15", facecolor="none",
                                 edgecolor=_GHOST, linestyle="--", linewidth=1.3))
-    ax.text(ghost_start + e - 0.05, y + 0.19, f" {axis.output + 1} ✗", ha="left",
-            va="center", fontsize=8.5, color=_GHOST, fontweight="bold")
-    ax.set_xlim(first - 1.2, max(last + 2.5, first + 13))
+    ax.text(ghost_x, y + 0.19, ghost_label, ha="left", va="center",
+            fontsize=WINDOW_NUMBER_SIZE, color=_GHOST, fontweight="bold")
+    ax.set_xlim(x_min, x_max)
     ax.set_ylim(-0.7, 3.3)
     ax.set_aspect("equal", anchor="W")
 
 
-def _shape_legend(fig: Figure, lang: str) -> None:
+def _shape_legend(fig: Figure, lang: str) -> int:
+    """The legend under the rows, in as many columns as the width holds; returns its rows."""
     from matplotlib.patches import Patch
 
     handles = [
@@ -434,6 +494,22 @@ def _shape_legend(fig: Figure, lang: str) -> None:
         Patch(facecolor="none", edgecolor=_GHOST, linestyle="--",
               label=text("shapes.legend_ghost", lang)),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
-               fontsize=LABEL_SIZE - 1)
+    size = LABEL_SIZE - 1
+    # An entry: its patch (2 em), the gap to its text (0.8 em), the text, the column gap (2 em).
+    widths = [text_width(h.get_label(), size) + 4.8 * size / 72 for h in handles]
+    room = float(fig.get_size_inches()[0]) - 0.6   # the legend's own padding, both sides
+
+    def total(columns: int) -> float:
+        # matplotlib's split: the first (len % columns) columns hold one entry more.
+        rows, large = divmod(len(handles), columns)
+        counts = [rows + 1] * large + [rows] * (columns - large)
+        starts = np.cumsum([0, *counts])
+        return sum(max(widths[a:b]) for a, b in zip(starts[:-1], starts[1:], strict=True) if b > a)
+
+    columns = len(handles)
+    while columns > 1 and total(columns) > room:
+        columns -= 1
+    rows = -(-len(handles) // columns)
+    fig.legend(handles=handles, loc="lower center", ncol=columns, frameon=False, fontsize=size)
+    return rows
 
