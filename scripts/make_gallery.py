@@ -56,8 +56,13 @@ FIGURES: dict[str, tuple[str, str]] = {
         "PyTorch and NumPy.",
         "ventanal shapes 397x397 --window 2 --strides 2 --padding same"),
     "invariance.png": (
-        "Translation invariance: two dots merge under repeated pooling; measured on a photo.",
-        "ventanal invariance"),
+        "Translation invariance: two dots merge under repeated pooling; the shared activity "
+        "of the lesson's circle (bottom Sobel) and its shifted copies after 0 to 3 poolings.",
+        "ventanal invariance circle --kernel bottom_sobel --max-shift 16"),
+    "detections.png": (
+        "The classic detector: a template slid over a pyramid of a synthetic scene, scored by "
+        "normalised cross-correlation, overlaps suppressed; every planted object found.",
+        "ventanal detect --planted"),
     "receptive_field.png": (
         "Receptive fields of conv3, conv3, conv3, pool2, drawn on the image layer by layer.",
         "ventanal receptive-field conv3,conv3,conv3,pool2"),
@@ -80,6 +85,10 @@ ANIMATIONS: dict[str, tuple[str, str]] = {
     "sequence.gif": (
         "The lesson's sequence 1 9 -1 -2 7 3 -1 2, max-pooled by 2 with stride 2.",
         "ventanal animate sequence --lang es"),
+    "detection.gif": (
+        "The lesson's Figure 1: a window sliding left to right, top to bottom, over each "
+        "level of a pyramid, its score drawn, the hits kept.",
+        "ventanal detect --planted --animate detection.gif"),
     "photo.gif": (
         "The bottom Sobel kernel sliding over a photo.",
         "ventanal animate photo --max-frames 32"),
@@ -88,8 +97,12 @@ ANIMATIONS: dict[str, tuple[str, str]] = {
 ENTRIES: dict[str, tuple[str, str]] = {**FIGURES, **ANIMATIONS}
 
 
-def render(command: str, folder: Path) -> Path:
-    """Run `command` (a ``ventanal ...`` line) in the empty `folder`; the file it wrote."""
+def render(command: str, folder: Path, name: str | None = None) -> Path:
+    """Run `command` (a ``ventanal ...`` line) in the empty `folder`; the file it wrote.
+
+    A command that writes several files (``ventanal detect`` writes its figure and its
+    trace) gives the one called `name`.
+    """
     words = shlex.split(command)
     if words[0] != "ventanal":
         raise ValueError(f"a gallery command starts with `ventanal`, got {command!r}")
@@ -104,6 +117,8 @@ def render(command: str, folder: Path) -> Path:
     finally:
         os.chdir(previous)
     written = sorted(folder.iterdir())
+    if name is not None and len(written) > 1:
+        written = [path for path in written if path.name == name]
     if status != 0 or len(written) != 1:
         raise RuntimeError(f"`{command}` exited {status} and wrote {[p.name for p in written]}")
     return written[0]
@@ -146,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, (_, command) in ENTRIES.items():
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as scratch:
-                made = render(command, Path(scratch))
+                made = render(command, Path(scratch), name)
                 payload = _png_bytes(made) if name.endswith(".png") else made.read_bytes()
             target = folder / name
             atomic_write(target, lambda path, payload=payload: path.write_bytes(payload))
