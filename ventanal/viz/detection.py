@@ -165,7 +165,8 @@ def show_detections(image: Any, detections: Detections | Any, scores: Any = None
     image : array_like, (H, W) or (H, W, 3)
     detections : Detections or array_like of boxes (n, 4)
     scores : array_like, optional
-        With bare boxes: their scores, written on each box.
+        With bare boxes: their scores, written at a corner of each box where no other
+        score is (highest score first; smaller if need be; left out when no corner is free).
     truth : array_like of boxes, optional
         Where the objects really are (a planted scene's answers), drawn dashed.
 
