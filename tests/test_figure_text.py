@@ -231,6 +231,44 @@ def test_no_text_of_a_small_animation_is_clipped_or_overlaps(name, lang):
         assert box_problems(animation.info["text_boxes"][which], animation.size) == [], which
 
 
+#: Detection animations: a planted scene magnified to about 480 pixels, and one wide
+#: enough to be drawn at its own size (250 pixels): the least room the captions get.
+DETECTION_ANIMATIONS = {
+    "magnified": ((90, 130), (1.0, 1.5), 2),
+    "unmagnified-250": ((140, 250), (1.0,), 3),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", sorted(DETECTION_ANIMATIONS))
+def test_no_text_of_the_detection_animation_is_clipped_or_overlaps(name, lang):
+    from ventanal.detect import planted_scene
+
+    shape, scales, seed = DETECTION_ANIMATIONS[name]
+    scene, template, _ = planted_scene(shape, scales=scales, seed=seed)
+    animation = vt.viz.animate_detection(scene, template, step=8, max_frames=6, lang=lang)
+    boxes = animation.info["text_boxes"]
+    first_level = {"en": "Level 0: ", "es": "Nivel 0: "}[lang]
+    assert boxes["first"][0][0].startswith(first_level) and len(boxes["first"]) == 2
+    final = {"en": "After NMS: {} detections", "es": "Tras NMS: {} detecciones"}[lang]
+    assert [message for message, _ in boxes["last"]] == \
+        [final.format(animation.info["detections"])]
+    for which in ("first", "last"):
+        assert box_problems(boxes[which], animation.size) == [], which
+
+
+def test_box_scores_are_drawn_apart_and_the_best_always_shows():
+    # Five boxes a pixel apart: at the same corner of each, their scores would overlap.
+    stacked = np.array([[10 + i, 10 + i, 30 + i, 30 + i] for i in range(5)], float)
+    scores = [0.5, 0.95, 0.7, 0.6, 0.8]
+    for size in (None, (MIN_WIDTH, 3)):
+        fig = show_detections(np.zeros((40, 50)), stacked, scores=scores, **_size(size))
+        assert text_problems(fig) == []
+        shown = [t.get_text() for t in fig.axes[0].texts if t.get_visible()]
+        assert "0.95" in shown and len(shown) >= 2
+        plt.close(fig)
+
+
 # ---------------------------------------------------------------------------
 # fit_text, the helper every figure uses
 # ---------------------------------------------------------------------------

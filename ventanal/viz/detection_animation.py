@@ -22,14 +22,34 @@ __all__ = ["animate_detection", "WINDOW", "HIT", "KEPT_BOX"]
 WINDOW, HIT, KEPT_BOX = (255, 214, 0), (255, 77, 77), (0, 210, 106)
 #: Height in pixels of the caption band above the picture.
 CAPTION = 44
+#: Font size (pixels) of the captions, and the smallest they shrink to on a narrow frame.
+CAPTION_FONT, SMALLEST_CAPTION_FONT = 14, 8
+#: Pixels between the captions and the frame's edges, and between two caption lines.
+MARGIN, LEADING = 6, 4
 #: Small images are magnified (whole pixels) to about this width, so the boxes show.
 MIN_WIDTH = 480
 
+#: A text drawn on a frame and its box (left, top, right, bottom) in pixels.
+TextBox = tuple[str, tuple[float, float, float, float]]
+
+
+def _caption_font(draw: Any, lines: list[str], width: int) -> Any:
+    """The largest caption font (down to the smallest) at which every line fits ``width``."""
+    size = CAPTION_FONT
+    while size > SMALLEST_CAPTION_FONT:
+        face = font(size)
+        widest = max(draw.textlength(line, font=face) for line in lines)
+        if widest <= width - 2 * MARGIN and \
+                len(lines) * (size + LEADING) + MARGIN <= CAPTION:
+            return face
+        size -= 1
+    return font(size)
+
 
 def _frame(canvas: np.ndarray, level: np.ndarray, lines: list[str], rectangles,
-           zoom: int) -> Any:
+           zoom: int) -> tuple[Any, list[TextBox]]:
     """One frame: ``level`` drawn at the top left of a grey canvas (``zoom`` screen pixels a
-    pixel), captions above, rectangles in level pixels."""
+    pixel), captions above, rectangles in level pixels; and the captions' boxes."""
     from PIL import Image, ImageDraw
 
     height, width = canvas.shape[0] * zoom, canvas.shape[1] * zoom
@@ -42,9 +62,13 @@ def _frame(canvas: np.ndarray, level: np.ndarray, lines: list[str], rectangles,
     for (x1, y1, x2, y2), colour, thickness in rectangles:
         draw.rectangle([x1 * zoom, y1 * zoom + CAPTION, x2 * zoom - 1,
                         y2 * zoom - 1 + CAPTION], outline=colour, width=thickness)
+    face = _caption_font(draw, lines, width)
+    boxes: list[TextBox] = []
     for row, line in enumerate(lines):
-        draw.text((6, 4 + row * 19), line, fill=(255, 255, 255), font=font(14))
-    return image.quantize(palette=_palette(), dither=Image.Dither.NONE)
+        xy = (MARGIN, MARGIN - 2 + row * (face.size + LEADING))
+        draw.text(xy, line, fill=(255, 255, 255), font=face)
+        boxes.append((line, tuple(float(v) for v in draw.textbbox(xy, line, font=face))))
+    return image.quantize(palette=_palette(), dither=Image.Dither.NONE), boxes
 
 
 def _palette() -> Any:
@@ -80,6 +104,15 @@ def animate_detection(image: Any, template: Any, *, step: int = 4, scale: float 
     duration : int
         Milliseconds per frame (the last frame stays 2 s).
 
+    Returns
+    -------
+    Animation
+        Its ``info`` holds ``detections`` (how many boxes NMS kept), ``boxes`` (them, in
+        the image's pixels), ``levels`` (pyramid levels scanned) and ``text_boxes``: the
+        captions of the first and of the last frame with their boxes in pixels
+        (``{"first": [(text, (left, top, right, bottom)), ...], "last": [...]}``), as
+        :func:`ventanal.viz.animate` records them. Captions shrink to fit a narrow frame.
+
     Examples
     --------
     >>> from ventanal.detect import planted_scene
@@ -87,6 +120,8 @@ def animate_detection(image: Any, template: Any, *, step: int = 4, scale: float 
     >>> anim = animate_detection(scene, template, step=6, max_frames=20)
     >>> anim.info["detections"], anim.info["levels"], anim.size
     (2, 5, (390, 314))
+    >>> [line for line, _ in anim.info["text_boxes"]["last"]]
+    ['After NMS: 2 detections']
     """
     check_lang(lang)
     picture = to_gray(as_image(image)).astype(np.float64)
@@ -110,6 +145,7 @@ def animate_detection(image: Any, template: Any, *, step: int = 4, scale: float 
     total = sum(len(scan[3]) for scan in scans)
     every = max(1, -(-total // max_frames))
     frames, durations = [], []
+    first_boxes: list[TextBox] = []
     hits, hit_scores = [], []
     for index, (level, factor, full, origins, hit_keys) in enumerate(scans):
         header = text("det.anim_level", lang, level=index, shape=format_shape(level.shape),
@@ -130,7 +166,9 @@ def animate_detection(image: Any, template: Any, *, step: int = 4, scale: float 
             rectangles.append(((x, y, x + t.shape[1], y + t.shape[0]), WINDOW, 2))
             lines = [header, text("det.anim_score", lang, score=f"{score:+.2f}") + "   "
                      + text("det.anim_hits", lang, count=len(hits) + passed)]
-            frames.append(_frame(picture, level, lines, rectangles, zoom))
+            frame, boxes_drawn = _frame(picture, level, lines, rectangles, zoom)
+            first_boxes = first_boxes if frames else boxes_drawn
+            frames.append(frame)
             durations.append(duration * (4 if new_hit else 1))
         for key in hit_keys.tolist():
             x, y = key % level.shape[1], key // level.shape[1]
@@ -139,11 +177,13 @@ def animate_detection(image: Any, template: Any, *, step: int = 4, scale: float 
     boxes = np.asarray(hits, dtype=np.float64).reshape(-1, 4)
     keep = nms(boxes, np.asarray(hit_scores), nms_threshold)
     final = [(tuple(int(round(v)) for v in boxes[i]), KEPT_BOX, 3) for i in keep]
-    frames.append(_frame(picture, picture, [text("det.anim_final", lang, count=len(keep))],
-                         final, zoom))
+    frame, last_boxes = _frame(picture, picture, [text("det.anim_final", lang, count=len(keep))],
+                               final, zoom)
+    frames.append(frame)
     durations.append(2000)
     first_scores = scans[0][2] if scans else np.zeros((0, 0))
     return Animation(frames, durations, picture, first_scores, t,
                      geometry.plan(picture.shape, t.shape, 1),
                      {"detections": len(keep), "boxes": boxes[keep].tolist(),
-                      "levels": len(scans)})
+                      "levels": len(scans),
+                      "text_boxes": {"first": first_boxes or last_boxes, "last": last_boxes}})
