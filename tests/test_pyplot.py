@@ -25,17 +25,22 @@ from matplotlib.figure import Figure  # noqa: E402
 import ventanal as vt  # noqa: E402
 from ventanal import cli  # noqa: E402
 from ventanal.viz import (  # noqa: E402
+    show_detections,
     show_extraction,
     show_feature_maps,
     show_invariance,
     show_kernel,
+    show_nms,
+    show_plan,
     show_receptive_field,
+    show_score_map,
     show_shapes,
 )
 
 REPOSITORY = Path(vt.__file__).resolve().parents[1]
 CIRCLE = vt.data.circle([32, 32], val=1.0, r_shrink=3)
 SMALL = np.random.default_rng(0).random((24, 28))
+BOXES = np.array([[2.0, 2.0, 10.0, 10.0], [3.0, 3.0, 11.0, 12.0]])
 
 #: Every public figure function, on small inputs.
 MAKERS = {
@@ -45,6 +50,10 @@ MAKERS = {
     "show_invariance": lambda **kw: show_invariance(SMALL, max_shift=2, repeats=2, **kw),
     "show_receptive_field": lambda **kw: show_receptive_field("conv3,pool2", SMALL, **kw),
     "show_feature_maps": lambda **kw: show_feature_maps("conv3,relu,pool2", SMALL, **kw),
+    "show_detections": lambda **kw: show_detections(SMALL, BOXES, scores=[0.9, 0.8], **kw),
+    "show_nms": lambda **kw: show_nms(SMALL, BOXES, [0.9, 0.8], **kw),
+    "show_plan": lambda **kw: show_plan((20, 24), size=8, step=4, **kw),
+    "show_score_map": lambda **kw: show_score_map(SMALL, np.ones((3, 3)), **kw),
 }
 
 
@@ -69,7 +78,8 @@ def test_figures_are_managed_by_pyplot_and_freed_by_close(name):
 
 
 @pytest.mark.parametrize("name", ["show_extraction", "show_shapes", "show_invariance",
-                                  "show_receptive_field", "show_feature_maps"])
+                                  "show_receptive_field", "show_feature_maps", "show_nms",
+                                  "show_plan", "show_score_map"])
 def test_a_figure_passed_as_fig_stays_out_of_pyplot(name):
     plt.close("all")
     own = Figure()

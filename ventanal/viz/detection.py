@@ -211,7 +211,7 @@ def show_detections(image: Any, detections: Detections | Any, scores: Any = None
 
 def show_nms(image: Any, boxes: Any, scores: Any, threshold: float = 0.5, *,
              metric: str = "iou", lang: str = "en",
-             figsize: Sequence[float] = (12, 5)) -> Figure:
+             fig: Figure | None = None, figsize: Sequence[float] = (12, 5)) -> Figure:
     """Non-maximum suppression before and after: every suppressed box linked to its winner.
 
     Examples
@@ -226,7 +226,7 @@ def show_nms(image: Any, boxes: Any, scores: Any, threshold: float = 0.5, *,
     b = as_boxes(boxes)
     s = as_scores(scores, len(b))
     keep = nms(b, s, threshold, metric=metric)
-    fig = new_figure(figsize)
+    fig = new_figure(figsize, fig)
     before, after = fig.subplots(1, 2)
     for ax in (before, after):
         _show_image(ax, picture)
@@ -254,7 +254,7 @@ def show_nms(image: Any, boxes: Any, scores: Any, threshold: float = 0.5, *,
 
 def show_plan(shape: Sequence[int], *, size: Any = None, step: Any = None, edge: str = "drop",
               tile: Any = None, overlap: float | int = 0.2, lang: str = "en",
-              figsize: Sequence[float] = (7, 5)) -> Figure:
+              fig: Figure | None = None, figsize: Sequence[float] = (7, 5)) -> Figure:
     """Heat map of how many windows (or tiles) cover each pixel; slivers outlined.
 
     Examples
@@ -270,7 +270,7 @@ def show_plan(shape: Sequence[int], *, size: Any = None, step: Any = None, edge:
     height, width = (int(v) for v in tuple(shape)[:2])
     report = dry_run((height, width), size=size, step=step, edge=edge, tile=tile,
                      overlap=overlap)
-    fig = new_figure(figsize)
+    fig = new_figure(figsize, fig)
     ax = fig.add_subplot()
     slivers: list[list[int]] = []
     if tile is not None:
@@ -306,7 +306,8 @@ def show_plan(shape: Sequence[int], *, size: Any = None, step: Any = None, edge:
 
 
 def show_score_map(image: Any, weights: Any, step: Any = 1, bias: float = 0, *,
-                   lang: str = "en", figsize: Sequence[float] = (12, 4)) -> Figure:
+                   lang: str = "en", fig: Figure | None = None,
+                   figsize: Sequence[float] = (12, 4)) -> Figure:
     """A linear classifier slid window by window, and the same scores as one convolution.
 
     Examples
@@ -323,7 +324,7 @@ def show_score_map(image: Any, weights: Any, step: Any = 1, bias: float = 0, *,
     loop = np.array([float((patch * w).sum()) + bias
                      for _, _, patch in windows(picture, w.shape[:2], step)])
     loop = loop.reshape(convolved.shape)
-    fig = new_figure(figsize)
+    fig = new_figure(figsize, fig)
     panels = fig.subplots(1, 3)
     low, high = signed_limits(convolved)
     # The colour bar beside the first two panels takes its width from the three.
