@@ -312,7 +312,8 @@ def wait_for_background(timeout: float | None = None) -> bool:
     >>> wait_for_background(timeout=60)
     True
     """
-    _start_worker()
+    if getattr(_ops, "depth", 0) == 0:   # inside an op, its jobs start when it returns
+        _start_worker()
     with _background:
         return _background.wait_for(lambda: _worker is None and not _jobs, timeout)
 
