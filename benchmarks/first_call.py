@@ -1,0 +1,235 @@
+"""The first call of a fresh process: ventanal under ``auto`` against its NumPy path, numba
+forced, TensorFlow and PyTorch (issue 18, point 3).
+
+    python benchmarks/first_call.py [--only conv] [--budget 20] [--json first_call.json]
+
+``benchmarks/run.py`` times warm calls. A script, the command line or a notebook cell makes
+one call, in a process that has loaded nothing yet. Here every measurement is a fresh Python
+process that builds the workload's input (untimed), then times its first call and its second
+call of the same op. Imports are timed apart (``import ventanal``, ``import tensorflow``,
+``import torch``), so a first call is the op alone. For each workload of
+``benchmarks/workloads.py``:
+
+* ``numpy``: ``VENTANAL_BACKEND=numpy``, the NumPy path;
+* ``numba``: ``VENTANAL_BACKEND=numba`` with a warm numba cache (the process waits for the
+  kernels to load); the median of its later calls is the *numba speed* of the workload;
+* ``auto, cold cache``: the default backend, with an empty numba cache (``NUMBA_CACHE_DIR``
+  in a new temporary directory: the first run on a machine, every kernel compiled);
+* ``auto, warm cache``: the same, with the cache the cold process left (every later process);
+* ``tf`` / ``torch NCHW`` / ``torch channels_last``: the peer in its own native layout
+  (converted before timing, as in ``run.py``).
+
+The two ``auto`` processes then call the op again and again, back to back, and report when
+the calls reached numba speed (at most 1.3 times the ``numba`` median): the time from the end
+of the first call to the start of the first call at that speed. The issue's targets: a first
+call at most 1.2 times the NumPy path's with a cold or a warm cache, and a warm-cache process
+at numba speed from 300 ms after its first call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = ("tf", "torch NCHW", "torch channels_last")
+# numba speed: a call at most this many times the median of numba's warm calls
+NUMBA_SPEED = 1.3
+FIRST_CALL_TARGET = 1.2
+SWITCH_TARGET_MS = 300.0
+
+
+# ---------------------------------------------------------------------------------------------
+# One measurement, in a fresh process (``first_call.py --child MODE INDEX ...``)
+# ---------------------------------------------------------------------------------------------
+
+def _child(mode: str, index: int, numba_ms: float, budget: float) -> dict:
+    clock = time.perf_counter
+    start = clock()
+    if mode in ("numpy", "numba", "auto"):
+        import ventanal  # noqa: F401
+
+        fw = {}
+    elif mode == "tf":
+        import tensorflow as tf
+
+        fw = {"tf": tf}
+    else:
+        import torch
+
+        fw = {"torch": torch}
+    import_ms = (clock() - start) * 1e3
+    import numpy as np
+
+    sys.path.insert(0, HERE)
+    from workloads import workloads
+
+    workload = workloads(fw)[index]
+    data = workload.make(np.random.default_rng(2024))
+    if mode in ("numpy", "numba", "auto"):
+        def thunk():
+            return workload.ventanal(data)
+    else:
+        name = {"tf": "tf", "torch_nchw": "torch NCHW",
+                "torch_channels_last": "torch channels_last"}[mode]
+        if name not in workload.peers:
+            return {"skipped": True}
+        thunk, _ = workload.peers[name](data)
+    start = clock()
+    thunk()
+    first_end = clock()
+    times, starts = [], []
+    at_speed = 0
+    # numba's warm calls: a few; auto: until three calls in a row at numba speed, or the budget
+    while True:
+        begin = clock()
+        thunk()
+        now = clock()
+        times.append((now - begin) * 1e3)
+        starts.append((begin - first_end) * 1e3)
+        if mode != "auto":
+            if len(times) >= (7 if mode == "numba" else 1):
+                break
+            continue
+        at_speed = at_speed + 1 if times[-1] <= NUMBA_SPEED * numba_ms else 0
+        if at_speed >= 3 or now - first_end > budget:
+            break
+    switch_ms = None
+    if mode == "auto" and at_speed >= 3:
+        switch_ms = starts[len(times) - at_speed]
+    return {"import_ms": import_ms, "first_ms": (first_end - start) * 1e3,
+            "second_ms": times[0], "median_ms": float(np.median(times[1:] or times)),
+            "calls": len(times) + 1, "switch_ms": switch_ms}
+
+
+def _measure(mode: str, index: int, env: dict, numba_ms: float = 0.0,
+             budget: float = 20.0) -> dict:
+    child_mode = {"torch NCHW": "torch_nchw", "torch channels_last": "torch_channels_last"}.get(
+        mode, mode)
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", child_mode, str(index),
+         str(numba_ms), str(budget)],
+        capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["exit code "
+                                                                   f"{done.returncode}"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole table
+# ---------------------------------------------------------------------------------------------
+
+def measure_workload(index: int, name: str, budget: float, peers: bool, log) -> dict:
+    base = {key: value for key, value in os.environ.items() if key != "VENTANAL_BACKEND"}
+    base.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    base.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # as run.py: TF at its best
+    record = {"workload": name}
+    with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as caches:
+        reference_cache = os.path.join(caches, "reference")
+        fresh_cache = os.path.join(caches, "fresh")
+        record["numpy"] = _measure("numpy", index, {**base, "VENTANAL_BACKEND": "numpy"})
+        numba_env = {**base, "VENTANAL_BACKEND": "numba", "NUMBA_CACHE_DIR": reference_cache}
+        record["numba cold"] = _measure("numba", index, numba_env)
+        record["numba"] = _measure("numba", index, numba_env)
+        numba_ms = record["numba"].get("median_ms", 0.0)
+        auto_env = {**base, "NUMBA_CACHE_DIR": fresh_cache}
+        record["auto cold"] = _measure("auto", index, auto_env, numba_ms, budget)
+        record["auto warm"] = _measure("auto", index, auto_env, numba_ms, budget)
+    if peers:
+        for peer in PEERS:
+            record[peer] = _measure({"tf": "tf"}.get(peer, peer), index, base)
+    log(f"{name}: " + ", ".join(f"{key} {value.get('first_ms', float('nan')):.1f} ms"
+                                for key, value in record.items() if isinstance(value, dict)))
+    return record
+
+
+def _ms(record: dict, key: str, field: str = "first_ms") -> str:
+    value = record.get(key, {}).get(field)
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _ratio(record: dict, key: str) -> tuple[str, bool]:
+    numpy_first = record["numpy"].get("first_ms")
+    first = record.get(key, {}).get("first_ms")
+    if not numpy_first or first is None:
+        return "-", False
+    ratio = first / numpy_first
+    return f"{ratio:.2f}", ratio <= FIRST_CALL_TARGET
+
+
+def format_table(records: list[dict]) -> str:
+    lines = ["| workload | numpy 1st / 2nd | auto cold 1st (÷ numpy) | auto warm 1st (÷ numpy) "
+             "| auto 2nd | numba speed from (cold / warm) | numba warm call (forced 1st) "
+             "| tf 1st / 2nd | torch 1st / 2nd | met |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        cold, cold_ok = _ratio(r, "auto cold")
+        warm, warm_ok = _ratio(r, "auto warm")
+        switch_warm = r["auto warm"].get("switch_ms")
+        met = cold_ok and warm_ok and switch_warm is not None and switch_warm <= SWITCH_TARGET_MS
+        torch = min((p for p in ("torch NCHW", "torch channels_last")
+                     if "first_ms" in r.get(p, {})),
+                    key=lambda p: r[p]["median_ms"], default=None)
+        lines.append(
+            f"| {r['workload']} | {_ms(r, 'numpy')} / {_ms(r, 'numpy', 'second_ms')} "
+            f"| {_ms(r, 'auto cold')} ({cold}) | {_ms(r, 'auto warm')} ({warm}) "
+            f"| {_ms(r, 'auto warm', 'second_ms')} "
+            f"| {_ms(r, 'auto cold', 'switch_ms')} / {_ms(r, 'auto warm', 'switch_ms')} "
+            f"| {_ms(r, 'numba', 'median_ms')} ({_ms(r, 'numba')}) "
+            f"| {_ms(r, 'tf')} / {_ms(r, 'tf', 'second_ms')} "
+            f"| {(_ms(r, torch) + ' / ' + _ms(r, torch, 'second_ms')) if torch else '-'} "
+            f"| {'yes' if met else 'NO'} |")
+    imports = {}
+    for r in records:
+        for key in ("auto cold", "tf", "torch NCHW"):
+            value = r.get(key, {}).get("import_ms")
+            if value is not None:
+                imports.setdefault(key, []).append(value)
+    names = {"auto cold": "ventanal", "tf": "tensorflow", "torch NCHW": "torch"}
+    lines.append("")
+    lines.append("Imports (median over the processes): " + ", ".join(
+        f"`import {names[key]}` {sorted(values)[len(values) // 2]:,.0f} ms"
+        for key, values in imports.items()))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        mode, index, numba_ms, budget = argv[1], int(argv[2]), float(argv[3]), float(argv[4])
+        print(json.dumps(_child(mode, index, numba_ms, budget)))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="only the workloads whose name contains this")
+    parser.add_argument("--budget", type=float, default=20.0,
+                        help="seconds an auto process calls the op, waiting for numba speed")
+    parser.add_argument("--no-peers", action="store_true", help="ventanal only")
+    parser.add_argument("--json", help="also write the measurements to this JSON file")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, HERE)
+    from workloads import workloads
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    records = []
+    for index, workload in enumerate(workloads({})):
+        if args.only and args.only not in workload.name:
+            continue
+        records.append(measure_workload(index, workload.name, args.budget,
+                                        not args.no_peers, log))
+    print(format_table(records))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(records, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
