@@ -98,16 +98,25 @@ def test_first_call_takes_the_numpy_path_and_later_calls_numba(tmp_path):
         first, took_numpy = call("max")
         assert took_numpy, "the first call under auto did not take the NumPy path"
         assert same_bits(first, want)
-        # the kernels load after the call returned, on a daemon thread
+        # the kernels load after the call returned, on a daemon thread, and the call is
+        # rehearsed there up to its kernel, which compiles
         assert _backend.wait_for_background(timeout=300)
         assert "numba" in sys.modules and _backend.numba_kernels() is not None
-        # the next call asks for its kernel's signature: compiled in the background too
         second, took_numpy = call("max")
-        assert took_numpy and same_bits(second, want)
-        assert _backend.wait_for_background(timeout=300)
-        third, took_numpy = call("max")
         assert not took_numpy, "the kernels are loaded, yet the call took the NumPy path"
-        assert same_bits(third, want)
+        assert same_bits(second, want)
+        # a call with other types (float64) asks for its own kernel: compiled in the
+        # background while that call and the next take the NumPy path
+        image64 = image.astype(np.float64)
+        os.environ["VENTANAL_BACKEND"] = "numpy"
+        want64 = vt.max_pool(image64, 2, padding="same")
+        del os.environ["VENTANAL_BACKEND"]
+        before = len(numpy_calls)
+        assert same_bits(vt.max_pool(image64, 2, padding="same"), want64)
+        assert len(numpy_calls) == before + 1
+        assert _backend.wait_for_background(timeout=300)
+        assert same_bits(vt.max_pool(image64, 2, padding="same"), want64)
+        assert len(numpy_calls) == before + 1, "float64 did not switch to numba"
         assert same_bits(forced("numba", "max"), want)
         print("ok")
     """)
@@ -123,10 +132,10 @@ def test_every_result_is_right_while_the_switch_happens_mid_sequence(tmp_path):
     done = run_child(tmp_path, """
         numpy_want = {op: forced("numpy", op) for op in OPS}
         paths = []
-        for step in range(12):
-            if step in (3, 6):
-                # the switch, forced here: the kernels load (step 3), then the signatures
-                # the calls asked for compile (step 6)
+        for step in range(8):
+            if step == 3:
+                # the switch, forced here: the kernels load and the calls of step 0 are
+                # rehearsed up to their kernels, which compile (a cold cache: seconds)
                 assert _backend.wait_for_background(timeout=300)
             for op in OPS:
                 result, took_numpy = call(op)
@@ -138,8 +147,8 @@ def test_every_result_is_right_while_the_switch_happens_mid_sequence(tmp_path):
             want = (numpy_want if took_numpy else numba_want)[op]
             assert same_bits(result, want), (step, op, took_numpy)
         took = [(step, op, took_numpy) for step, op, took_numpy, _ in paths]
-        assert all(numpy for step, _, numpy in took if step < 4), took
-        assert not any(numpy for step, _, numpy in took if step >= 6), took
+        assert all(numpy for step, _, numpy in took if step == 0), took
+        assert not any(numpy for step, _, numpy in took if step >= 3), took
         print("ok")
     """)
     assert done.stdout.strip() == "ok"
@@ -185,7 +194,8 @@ def test_interpreter_exit_with_a_job_under_way_is_clean(tmp_path):
 def test_fork_while_compiling_leaves_children_on_the_numpy_path(tmp_path):
     """A 'fork' pool started while the background thread compiles: the children (which have
     no such thread, and may have inherited numba's compiler lock held) compute every op
-    right, on the NumPy path for what was not ready; the parent goes on to numba."""
+    right, with the kernel compiled before the fork (max) and on the NumPy path for the
+    others; the parent goes on to numba."""
     done = run_child(tmp_path, """
         import multiprocessing
 
@@ -201,7 +211,7 @@ def test_fork_while_compiling_leaves_children_on_the_numpy_path(tmp_path):
         with multiprocessing.get_context("fork").Pool(2) as pool:   # ... during the fork
             answers = pool.map_async(child_op, ["max", "avg", "conv"] * 2).get(timeout=300)
         for op, result, took_numpy in answers:
-            assert took_numpy, op
+            assert took_numpy or op == "max", op
             assert same_bits(result, numpy_want[op]), op
         assert _backend.wait_for_background(timeout=300)
         for op in OPS:

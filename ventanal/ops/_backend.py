@@ -33,9 +33,14 @@ Under ``auto`` the op functions of the dispatch modules (decorated with
 loaded, and the load queued. Each kernel in the namespace of :func:`numba_kernels` is a
 :class:`Guarded` numba dispatcher: called during an op for argument types numba has not
 compiled yet, it queues their compilation and raises :class:`KernelsNotReady`, on which the op
-takes the NumPy path. The queued jobs run one after another on one daemon thread, started when
-the op that queued them returns (the first call costs what the NumPy path costs). Results are
-the same either way (the tests check it while the switch happens).
+takes the NumPy path. An op that found the kernels not loaded is also *rehearsed* once they
+are: the background thread runs it again, on one thread, up to its kernel call, which then
+compiles (or loads from the cache) the kernel for the call's types and ends the rehearsal;
+so the next call of the same op is at numba speed without a call in between to ask for its
+kernel. (The rehearsal keeps the op's arguments alive until then.) The queued jobs run one
+after another on one daemon thread, started when the op that queued them returns (the first
+call costs what the NumPy path costs). Results are the same either way (the tests check it
+while the switch happens).
 :func:`wait_for_background` waits for the queue (tests, benchmarks). A process forked while a
 job runs never starts another one (its thread is not in the child, and numba's locks may be
 held): the child stays on the NumPy path for what was not loaded. Jobs still queued at
@@ -51,6 +56,8 @@ import threading
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TypeVar
+
+from .dtypes import NUMBA_DTYPES
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
 BACKEND_VARIABLE = "VENTANAL_BACKEND"
@@ -84,7 +91,10 @@ def active(work: int | None = None) -> str:
             return "numpy"
         if _numba_modules is not None:
             return "numba"
+        if getattr(_ops, "rehearsing", False):
+            raise _Rehearsed
         if _numba_error is None:
+            _ops.missing = True   # the op is rehearsed once they are loaded
             _queue("kernels", _load_kernels)
         return "numpy"
     if value == "numba":
@@ -93,7 +103,10 @@ def active(work: int | None = None) -> str:
 
 
 def num_threads() -> int:
-    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process."""
+    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process
+    (one in a background rehearsal)."""
+    if getattr(_ops, "rehearsing", False):
+        return 1
     try:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
@@ -206,14 +219,47 @@ def starts_background(op: _Op) -> _Op:
     call's own time is the NumPy path's, not shared with a compiling thread)."""
     @functools.wraps(op)
     def run(*args, **kwargs):
-        _ops.depth = getattr(_ops, "depth", 0) + 1
+        depth = getattr(_ops, "depth", 0)
+        if depth == 0:
+            _ops.missing = False
+        _ops.depth = depth + 1
         try:
             return op(*args, **kwargs)
         finally:
-            _ops.depth -= 1
-            if _ops.depth == 0 and _jobs:
+            _ops.depth = depth
+            if depth == 0 and _ops.missing and _numba_dtypes_only(args, kwargs):
+                # the kernels were not loaded: once they are, the background thread runs
+                # this op again up to its kernel call, to compile (or load) that kernel
+                _queue(("rehearsal", op), functools.partial(_rehearse, op, args, kwargs))
+            if depth == 0 and _jobs:
                 _start_worker()
     return run  # type: ignore[return-value]
+
+
+def _numba_dtypes_only(args: tuple, kwargs: dict) -> bool:
+    """Whether every array among ``args`` and ``kwargs`` has a dtype the kernels take (else
+    the op runs on the NumPy path anyway, and a rehearsal would compute it)."""
+    arrays = [value for value in (*args, *kwargs.values()) if hasattr(value, "dtype")]
+    return bool(arrays) and all(value.dtype in NUMBA_DTYPES for value in arrays)
+
+
+class _Rehearsed(BaseException):
+    """Ends a rehearsal at its kernel call (a BaseException: no ``except`` of the ops'
+    code, which catches :class:`KernelsNotReady`, takes it for a reason to run NumPy)."""
+
+
+def _rehearse(op: Callable, args: tuple, kwargs: dict) -> None:
+    """Run ``op`` on the background thread, on one thread, up to its first kernel call, which
+    compiles (or loads from the cache) the kernel for the call's types instead of running."""
+    if _numba_modules is None:   # numba could not be imported
+        return
+    _ops.rehearsing, _ops.depth = True, getattr(_ops, "depth", 0) + 1
+    try:
+        op(*args, **kwargs)
+    except _Rehearsed:
+        pass
+    finally:
+        _ops.rehearsing, _ops.depth = False, _ops.depth - 1
 
 
 def _in_op() -> bool:
@@ -239,6 +285,11 @@ class Guarded:
         return f"Guarded({self.__name__})"
 
     def __call__(self, *args):
+        if getattr(_ops, "rehearsing", False):
+            signature = tuple(self.dispatcher.typeof_pyval(value) for value in args)
+            if signature not in self.dispatcher.overloads:
+                self.dispatcher.compile(signature)
+            raise _Rehearsed
         if _in_op() and requested() == "auto":
             self.require(args)
         return self.kernel(*args)
