@@ -336,3 +336,22 @@ def test_background_jobs_start_only_when_the_op_returns(monkeypatch):
     assert seen == [False, []]
     assert _backend.wait_for_background(timeout=60)
     assert dispatcher.compiled == [("complex",)]
+
+
+def test_fingerprint_tells_apart_what_numba_types_tell_apart():
+    """The guard's cheap key for "these argument types were found compiled" differs wherever
+    numba's types differ (dtype, rank, layout, writeability) and not for mere sizes."""
+    import numpy as np
+
+    def key(*args):
+        return _backend._fingerprint(args)
+
+    a = np.zeros((4, 6), np.float32)
+    readonly = a.copy()
+    readonly.flags.writeable = False
+    kinds = [a, a.astype(np.float64), a[None], np.asfortranarray(a), a[:, ::2], readonly]
+    assert len({key(kind) for kind in kinds}) == len(kinds)
+    assert key(np.ones((9, 2), np.float32)) == key(a)
+    assert len({key(value) for value in (True, 1, 1.0, np.float32(1), np.int64(1))}) == 5
+    assert key(1 << 70) != key(1)
+    assert key("text") is None

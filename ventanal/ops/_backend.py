@@ -57,6 +57,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TypeVar
 
+import numpy as np
+
 from .dtypes import NUMBA_DTYPES
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
@@ -278,6 +280,7 @@ class Guarded:
     def __init__(self, kernel: Callable, dispatcher) -> None:
         self.kernel = kernel
         self.dispatcher = dispatcher
+        self.ready: set[tuple] = set()   # fingerprints of argument types found compiled
         self.__name__ = getattr(kernel, "__name__", "kernel")
         self.__doc__ = kernel.__doc__
 
@@ -297,17 +300,42 @@ class Guarded:
     def require(self, args: tuple) -> None:
         """Return if the kernel is compiled for the types of ``args``; else queue the
         compilation (unless it failed before) and raise :class:`KernelsNotReady`."""
+        fingerprint = _fingerprint(args)
+        if fingerprint in self.ready:
+            return
         dispatcher = self.dispatcher
         try:
             signature = tuple(dispatcher.typeof_pyval(value) for value in args)
         except Exception:  # noqa: BLE001  (numba itself will say what is wrong, in the call)
             return
         if signature in dispatcher.overloads:
+            if fingerprint is not None:
+                self.ready.add(fingerprint)
             return
         key = (self.__name__, signature)
         if key not in _failed:
             _queue(key, functools.partial(dispatcher.compile, signature))
         raise KernelsNotReady(f"numba kernel {self.__name__} not compiled yet for {signature}")
+
+
+def _fingerprint(args: tuple) -> tuple | None:
+    """What decides numba's types of ``args``, cheaply (numba's own ``typeof`` of the eight
+    arguments of a kernel costs tens of microseconds, and an op calls its kernel once per
+    chunk of tasks): for an array its dtype, rank, layout, writeability and alignment; for a
+    scalar its type. None for anything else."""
+    key = []
+    for value in args:
+        if isinstance(value, np.ndarray):
+            flags = value.flags
+            key.append((value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous,
+                        flags.writeable, flags.aligned))
+        elif isinstance(value, (bool, float, np.generic)):
+            key.append(type(value))
+        elif isinstance(value, int):
+            key.append((int, -(1 << 63) <= value < (1 << 63)))
+        else:
+            return None
+    return tuple(key)
 
 
 def _load_kernels() -> None:
