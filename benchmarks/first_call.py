@@ -1,12 +1,13 @@
 """The first call of a fresh process: ventanal under ``auto`` against its NumPy path, numba
 forced, TensorFlow and PyTorch (issue 18, point 3).
 
-    python benchmarks/first_call.py [--only conv] [--budget 20] [--json first_call.json]
+    python benchmarks/first_call.py [--repeat 3] [--only conv] [--budget 20] [--json out.json]
 
 ``benchmarks/run.py`` times warm calls. A script, the command line or a notebook cell makes
 one call, in a process that has loaded nothing yet. Here every measurement is a fresh Python
 process that builds the workload's input (untimed), then times its first call and its second
-call of the same op. Imports are timed apart (``import ventanal``, ``import tensorflow``,
+call of the same op (each measurement ``--repeat`` times, in turn with the others, and the
+table shows medians). Imports are timed apart (``import ventanal``, ``import tensorflow``,
 ``import torch``), so a first call is the op alone. For each workload of
 ``benchmarks/workloads.py``:
 
@@ -125,25 +126,46 @@ def _measure(mode: str, index: int, env: dict, numba_ms: float = 0.0,
 # The whole table
 # ---------------------------------------------------------------------------------------------
 
-def measure_workload(index: int, name: str, budget: float, peers: bool, log) -> dict:
+def _merge(runs: list[dict]) -> dict:
+    """The medians of repeated measurements (a time that some run lacks, such as a switch
+    to numba speed that did not happen within the budget, is None)."""
+    import numpy as np
+
+    good = [run for run in runs if "error" not in run and not run.get("skipped")]
+    if not good:
+        return runs[0]
+    merged = {"runs": runs}
+    for field in ("import_ms", "first_ms", "second_ms", "median_ms", "switch_ms"):
+        values = [run.get(field) for run in good]
+        merged[field] = (None if any(value is None for value in values)
+                         else float(np.median(values)))
+    return merged
+
+
+def measure_workload(index: int, name: str, budget: float, peers: bool, repeat: int,
+                     log) -> dict:
     base = {key: value for key, value in os.environ.items() if key != "VENTANAL_BACKEND"}
     base.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     base.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # as run.py: TF at its best
-    record = {"workload": name}
-    with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as caches:
-        reference_cache = os.path.join(caches, "reference")
-        fresh_cache = os.path.join(caches, "fresh")
-        record["numpy"] = _measure("numpy", index, {**base, "VENTANAL_BACKEND": "numpy"})
-        numba_env = {**base, "VENTANAL_BACKEND": "numba", "NUMBA_CACHE_DIR": reference_cache}
-        record["numba cold"] = _measure("numba", index, numba_env)
-        record["numba"] = _measure("numba", index, numba_env)
-        numba_ms = record["numba"].get("median_ms", 0.0)
-        auto_env = {**base, "NUMBA_CACHE_DIR": fresh_cache}
-        record["auto cold"] = _measure("auto", index, auto_env, numba_ms, budget)
-        record["auto warm"] = _measure("auto", index, auto_env, numba_ms, budget)
-    if peers:
-        for peer in PEERS:
-            record[peer] = _measure({"tf": "tf"}.get(peer, peer), index, base)
+    runs: dict[str, list[dict]] = {}
+    for _ in range(repeat):   # interleaved, so that a noisy spell hits every column alike
+        with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as caches:
+            numba_env = {**base, "VENTANAL_BACKEND": "numba",
+                         "NUMBA_CACHE_DIR": os.path.join(caches, "reference")}
+            auto_env = {**base, "NUMBA_CACHE_DIR": os.path.join(caches, "fresh")}
+            runs.setdefault("numpy", []).append(
+                _measure("numpy", index, {**base, "VENTANAL_BACKEND": "numpy"}))
+            runs.setdefault("numba cold", []).append(_measure("numba", index, numba_env))
+            runs.setdefault("numba", []).append(_measure("numba", index, numba_env))
+            numba_ms = runs["numba"][-1].get("median_ms", 0.0)
+            runs.setdefault("auto cold", []).append(
+                _measure("auto", index, auto_env, numba_ms, budget))
+            runs.setdefault("auto warm", []).append(
+                _measure("auto", index, auto_env, numba_ms, budget))
+        if peers:
+            for peer in PEERS:
+                runs.setdefault(peer, []).append(_measure(peer, index, base))
+    record = {"workload": name, **{key: _merge(value) for key, value in runs.items()}}
     log(f"{name}: " + ", ".join(f"{key} {value.get('first_ms', float('nan')):.1f} ms"
                                 for key, value in record.items() if isinstance(value, dict)))
     return record
@@ -210,6 +232,9 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=float, default=20.0,
                         help="seconds an auto process calls the op, waiting for numba speed")
     parser.add_argument("--no-peers", action="store_true", help="ventanal only")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="fresh processes per measurement, interleaved (default 3); the "
+                             "table shows medians")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     args = parser.parse_args(argv)
     sys.path.insert(0, HERE)
@@ -223,7 +248,7 @@ def main(argv=None) -> int:
         if args.only and args.only not in workload.name:
             continue
         records.append(measure_workload(index, workload.name, args.budget,
-                                        not args.no_peers, log))
+                                        not args.no_peers, args.repeat, log))
     print(format_table(records))
     if args.json:
         with open(args.json, "w") as f:
