@@ -88,6 +88,9 @@ def active(work: int | None = None) -> str:
     """The backend that runs an op of ``work`` element-operations: ``"numba"``, ``"numpy"``
     or ``"reference"``."""
     value = requested()
+    if getattr(_ops, "rehearsing", False) and (value not in ("auto", "numba") or (
+            value == "auto" and work is not None and work < AUTO_NUMBA_MIN_WORK)):
+        raise _Rehearsed   # a rehearsal that would not reach a kernel: nothing to compute
     if value == "auto":
         if work is not None and work < AUTO_NUMBA_MIN_WORK:
             return "numpy"
