@@ -1248,6 +1248,9 @@ def test_import_ventanal_loads_numpy_only():
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
 def test_auto_backend_uses_numba_for_large_ops_only():
+    # Under auto, numba once its kernels are loaded (before that, the NumPy path while they
+    # load in the background: tests/test_background_kernels.py).
+    _backend.numba_kernels(required=True)
     with environment(VENTANAL_BACKEND=None):
         assert _backend.active() == "numba"
         assert _backend.active(_backend.AUTO_NUMBA_MIN_WORK) == "numba"

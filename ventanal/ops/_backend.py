@@ -5,8 +5,12 @@ a test or a user can switch without reimporting:
 
 * ``auto`` (default): numba kernels when numba imports and the op is not small, otherwise the
   fast NumPy path. Small ops (under ``AUTO_NUMBA_MIN_WORK`` element-operations, e.g. the CLI's
-  64x64 image) never pay numba's import and first compile;
-* ``numba``: numba kernels, an ``ImportError`` when numba is missing;
+  64x64 image) never pay numba's import and first compile. A call never waits for numba
+  either: until the kernels it needs are loaded, it runs on the NumPy path while a background
+  thread imports numba, loads the kernels and compiles (or loads from the cache) the
+  signatures the calls asked for; later calls switch to them (see "Background loading");
+* ``numba``: numba kernels, an ``ImportError`` when numba is missing; a call waits for the
+  import and the compilation (benchmarks and tests ask for it);
 * ``numpy``: the fast NumPy path, never numba (what runs where numba has no wheels);
 * ``reference``: the readable reference implementations (``*_reference`` in ``pool.py`` and
   ``conv.py``), the oracle of the tests.
@@ -20,14 +24,42 @@ directory when neither is writable).
 
 Importing numba and compiling a kernel cost seconds the very first time, a fraction of that to
 load from the cache in any later process (``benchmarks/README.md`` has the numbers), hence the
-``auto`` threshold.
+``auto`` threshold and the background loading.
+
+Background loading
+------------------
+Under ``auto`` the op functions of the dispatch modules (decorated with
+:func:`starts_background`) ask :func:`active` for a backend: ``"numpy"`` until the kernels are
+loaded, and the load queued. Each kernel in the namespace of :func:`numba_kernels` is a
+:class:`Guarded` numba dispatcher: called during an op for argument types numba has not
+compiled yet, it queues their compilation and raises :class:`KernelsNotReady`, on which the op
+takes the NumPy path. An op that found the kernels not loaded is also *rehearsed* once they
+are: the background thread runs it again, on one thread, up to its kernel call, which then
+compiles (or loads from the cache) the kernel for the call's types and ends the rehearsal;
+so the next call of the same op is at numba speed without a call in between to ask for its
+kernel. (The rehearsal keeps the op's arguments alive until then.) The queued jobs run one
+after another on one daemon thread, started when the op that queued them returns (the first
+call costs what the NumPy path costs). Results are the same either way (the tests check it
+while the switch happens).
+:func:`wait_for_background` waits for the queue (tests, benchmarks). A process forked while a
+job runs never starts another one (its thread is not in the child, and numba's locks may be
+held): the child stays on the NumPy path for what was not loaded. Jobs still queued at
+interpreter exit are dropped.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import threading
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import TypeVar
+
+import numpy as np
+
+from .dtypes import NUMBA_DTYPES
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
 BACKEND_VARIABLE = "VENTANAL_BACKEND"
@@ -56,17 +88,30 @@ def active(work: int | None = None) -> str:
     """The backend that runs an op of ``work`` element-operations: ``"numba"``, ``"numpy"``
     or ``"reference"``."""
     value = requested()
+    if getattr(_ops, "rehearsing", False) and (value not in ("auto", "numba") or (
+            value == "auto" and work is not None and work < AUTO_NUMBA_MIN_WORK)):
+        raise _Rehearsed   # a rehearsal that would not reach a kernel: nothing to compute
     if value == "auto":
         if work is not None and work < AUTO_NUMBA_MIN_WORK:
             return "numpy"
-        return "numba" if numba_kernels(required=False) is not None else "numpy"
+        if _numba_modules is not None:
+            return "numba"
+        if getattr(_ops, "rehearsing", False):
+            raise _Rehearsed
+        if _numba_error is None:
+            _ops.missing = True   # the op is rehearsed once they are loaded
+            _queue("kernels", _load_kernels)
+        return "numpy"
     if value == "numba":
         numba_kernels(required=True)
     return value
 
 
 def num_threads() -> int:
-    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process."""
+    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process
+    (one in a background rehearsal)."""
+    if getattr(_ops, "rehearsing", False):
+        return 1
     try:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
@@ -107,17 +152,28 @@ def numba_kernels(required: bool = False) -> SimpleNamespace | None:
 
 def _kernels() -> SimpleNamespace:
     """Every kernel entry point the dispatch modules call: the one place that knows which
-    module holds which kernel."""
-    from . import _numba_conv, _numba_pool
+    module holds which kernel. Each compiled one is :class:`Guarded` by its numba dispatcher."""
+    from . import (
+        _numba_conv,
+        _numba_conv_tiles,
+        _numba_convolve,
+        _numba_doubling,
+        _numba_pool,
+        _numba_pooling,
+    )
+
+    def guarded(facade, name: str, module) -> Guarded:
+        return Guarded(getattr(facade, name), getattr(module, name))
 
     return SimpleNamespace(
-        max_rows=_numba_pool.max_rows, max_channels=_numba_pool.max_channels,
-        max_doubling=_numba_pool.max_doubling, avg_rows=_numba_pool.avg_rows,
-        avg_channels=_numba_pool.avg_channels, vector_bytes=_numba_pool.vector_bytes,
-        vector_lanes=_numba_pool.vector_lanes,
-        conv_channels=_numba_conv.conv_channels, conv_planes=_numba_conv.conv_planes,
-        conv_plane_tiles=_numba_conv.conv_plane_tiles, conv_tiles=_numba_conv.conv_tiles,
-        im2col=_numba_conv.im2col,
+        **{name: guarded(_numba_pool, name, _numba_pooling)
+           for name in ("max_rows", "max_channels", "avg_rows", "avg_channels")},
+        max_doubling=guarded(_numba_pool, "max_doubling", _numba_doubling),
+        vector_bytes=_numba_pool.vector_bytes, vector_lanes=_numba_pool.vector_lanes,
+        **{name: guarded(_numba_conv, name, _numba_convolve)
+           for name in ("conv_channels", "conv_planes", "im2col")},
+        **{name: guarded(_numba_conv, name, _numba_conv_tiles)
+           for name in ("conv_plane_tiles", "conv_tiles")},
         PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS)
 
 
@@ -137,3 +193,232 @@ def _import_kernels() -> SimpleNamespace:
 
         config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "ventanal-numba-cache")
         return _kernels()
+
+
+# ---------------------------------------------------------------------------------------------
+# Background loading (see the module's docstring)
+# ---------------------------------------------------------------------------------------------
+
+class KernelsNotReady(RuntimeError):
+    """Under ``auto``: the numba kernel an op asked for is still loading or compiling (in the
+    background); the op runs on the NumPy path instead."""
+
+
+_Op = TypeVar("_Op", bound=Callable)
+
+_background = threading.Condition()   # guards the five names below
+_jobs: dict[object, Callable[[], object]] = {}   # queued, in order, by key
+_running: object | None = None        # the key of the job the worker runs
+_worker: threading.Thread | None = None
+_frozen = False     # forked while a job ran: no more jobs in this process
+_exiting = False    # interpreter exit: no more jobs
+_failed: set = set()   # keys of the jobs that raised: not queued again
+_ops = threading.local()   # .depth: op functions of this thread under way
+# run_tasks's workers (ops.threads names them so): their kernel calls belong to an op
+_OP_WORKER_PREFIX = "ventanal_"
+
+
+def starts_background(op: _Op) -> _Op:
+    """Decorate an op function of a dispatch module: the kernels it uses are :class:`Guarded`
+    during the call, and the background jobs the call queued start when it returns (so the
+    call's own time is the NumPy path's, not shared with a compiling thread)."""
+    @functools.wraps(op)
+    def run(*args, **kwargs):
+        depth = getattr(_ops, "depth", 0)
+        if depth == 0:
+            _ops.missing = False
+        _ops.depth = depth + 1
+        try:
+            return op(*args, **kwargs)
+        finally:
+            _ops.depth = depth
+            if depth == 0 and _ops.missing and _numba_dtypes_only(args, kwargs):
+                # the kernels were not loaded: once they are, the background thread runs
+                # this op again up to its kernel call, to compile (or load) that kernel
+                _queue(("rehearsal", op), functools.partial(_rehearse, op, args, kwargs))
+            if depth == 0 and _jobs:
+                _start_worker()
+    return run  # type: ignore[return-value]
+
+
+def _numba_dtypes_only(args: tuple, kwargs: dict) -> bool:
+    """Whether every array among ``args`` and ``kwargs`` has a dtype the kernels take (else
+    the op runs on the NumPy path anyway, and a rehearsal would compute it)."""
+    arrays = [value for value in (*args, *kwargs.values()) if hasattr(value, "dtype")]
+    return bool(arrays) and all(value.dtype in NUMBA_DTYPES for value in arrays)
+
+
+class _Rehearsed(BaseException):
+    """Ends a rehearsal at its kernel call (a BaseException: no ``except`` of the ops'
+    code, which catches :class:`KernelsNotReady`, takes it for a reason to run NumPy)."""
+
+
+def _rehearse(op: Callable, args: tuple, kwargs: dict) -> None:
+    """Run ``op`` on the background thread, on one thread, up to its first kernel call, which
+    compiles (or loads from the cache) the kernel for the call's types instead of running."""
+    if _numba_modules is None:   # numba could not be imported
+        return
+    _ops.rehearsing, _ops.depth = True, getattr(_ops, "depth", 0) + 1
+    try:
+        op(*args, **kwargs)
+    except _Rehearsed:
+        pass
+    finally:
+        _ops.rehearsing, _ops.depth = False, _ops.depth - 1
+
+
+def _in_op() -> bool:
+    return (getattr(_ops, "depth", 0) > 0
+            or threading.current_thread().name.startswith(_OP_WORKER_PREFIX))
+
+
+class Guarded:
+    """A numba kernel behind a check: called by an op under ``auto`` with argument types the
+    ``dispatcher`` has not compiled, it queues their compilation on the background thread and
+    raises :class:`KernelsNotReady` instead of compiling in the caller's time. Otherwise (the
+    types compiled, another backend, a call outside an op) it calls ``kernel``, the entry
+    point the dispatch modules call (the dispatcher itself or a facade around it that passes
+    the same arguments)."""
+
+    def __init__(self, kernel: Callable, dispatcher) -> None:
+        self.kernel = kernel
+        self.dispatcher = dispatcher
+        self.ready: set[tuple] = set()   # fingerprints of argument types found compiled
+        self.__name__ = getattr(kernel, "__name__", "kernel")
+        self.__doc__ = kernel.__doc__
+
+    def __repr__(self) -> str:
+        return f"Guarded({self.__name__})"
+
+    def __call__(self, *args):
+        if getattr(_ops, "rehearsing", False):
+            signature = tuple(self.dispatcher.typeof_pyval(value) for value in args)
+            if signature not in self.dispatcher.overloads:
+                self.dispatcher.compile(signature)
+            raise _Rehearsed
+        if _in_op() and requested() == "auto":
+            self.require(args)
+        return self.kernel(*args)
+
+    def require(self, args: tuple) -> None:
+        """Return if the kernel is compiled for the types of ``args``; else queue the
+        compilation (unless it failed before) and raise :class:`KernelsNotReady`."""
+        fingerprint = _fingerprint(args)
+        if fingerprint in self.ready:
+            return
+        dispatcher = self.dispatcher
+        try:
+            signature = tuple(dispatcher.typeof_pyval(value) for value in args)
+        except Exception:  # noqa: BLE001  (numba itself will say what is wrong, in the call)
+            return
+        if signature in dispatcher.overloads:
+            if fingerprint is not None:
+                self.ready.add(fingerprint)
+            return
+        key = (self.__name__, signature)
+        if key not in _failed:
+            _queue(key, functools.partial(dispatcher.compile, signature))
+        raise KernelsNotReady(f"numba kernel {self.__name__} not compiled yet for {signature}")
+
+
+def _fingerprint(args: tuple) -> tuple | None:
+    """What decides numba's types of ``args``, cheaply (numba's own ``typeof`` of the eight
+    arguments of a kernel costs tens of microseconds, and an op calls its kernel once per
+    chunk of tasks): for an array its dtype, rank, layout, writeability and alignment; for a
+    scalar its type. None for anything else."""
+    key = []
+    for value in args:
+        if isinstance(value, np.ndarray):
+            flags = value.flags
+            key.append((value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous,
+                        flags.writeable, flags.aligned))
+        elif isinstance(value, (bool, float, np.generic)):
+            key.append(type(value))
+        elif isinstance(value, int):
+            key.append((int, -(1 << 63) <= value < (1 << 63)))
+        else:
+            return None
+    return tuple(key)
+
+
+def _load_kernels() -> None:
+    kernels = numba_kernels(required=False)
+    if kernels is not None:
+        kernels.vector_bytes()   # initialises numba's LLVM target, on this thread too
+
+
+def _queue(key: object, job: Callable[[], object]) -> None:
+    """Queue ``job`` under ``key`` (once) for the background thread; start the thread now
+    unless an op of this thread is under way (it starts when that returns)."""
+    with _background:
+        if _frozen or _exiting or key in _jobs or key == _running:
+            return
+        _jobs[key] = job
+    if getattr(_ops, "depth", 0) == 0:
+        _start_worker()
+
+
+def _start_worker() -> None:
+    global _worker
+    with _background:
+        if _worker is not None or not _jobs or _frozen or _exiting:
+            return
+        _worker = threading.Thread(target=_work, name="ventanal-background-kernels",
+                                   daemon=True)
+        _worker.start()
+
+
+def _work() -> None:
+    global _running, _worker
+    while True:
+        with _background:
+            if not _jobs or _exiting:
+                _worker = None
+                _background.notify_all()
+                return
+            _running = next(iter(_jobs))
+            job = _jobs.pop(_running)
+        try:
+            job()
+        except BaseException:  # noqa: BLE001  (the NumPy path stays; a failure is not retried)
+            _failed.add(_running)
+        with _background:
+            _running = None
+            _background.notify_all()
+
+
+def wait_for_background(timeout: float | None = None) -> bool:
+    """Wait until the background jobs queued so far are done (or ``timeout`` seconds have
+    passed); True when none is left. For tests and benchmarks: an op never needs it.
+
+    >>> wait_for_background(timeout=60)
+    True
+    """
+    if getattr(_ops, "depth", 0) == 0:   # inside an op, its jobs start when it returns
+        _start_worker()
+    with _background:
+        return _background.wait_for(lambda: _worker is None and not _jobs, timeout)
+
+
+def _after_fork_in_child() -> None:
+    # Only a hook after the fork: one before it (to take the locks) deadlocked against
+    # logging's own fork hooks. The worker thread does not exist in the child, and the locks
+    # it may have held (numba's compiler lock, an import lock, ours) stay held: with a job
+    # under way at the fork, the child never starts one.
+    global _background, _lock, _worker, _running, _frozen
+    busy = _worker is not None or _running is not None
+    _background = threading.Condition()
+    _lock = threading.Lock()
+    _jobs.clear()
+    _worker = _running = None
+    _frozen = _frozen or busy
+
+
+def _stop_at_exit() -> None:
+    global _exiting
+    _exiting = True   # a job under way finishes or dies with the interpreter; no new one
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(_stop_at_exit)

@@ -51,6 +51,7 @@ _FFT_MIN_TAPS_TILES = {32: 2500, 64: 4000}
 _FFT = object()   # _numba_conv's answer for "FFT, on the NumPy path"
 
 
+@_backend.starts_background
 def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
          groups: int) -> np.ndarray | None:
     """Convolution of channels-last ``x`` with ``w`` (spatial, in/groups, out), or None."""
@@ -62,7 +63,10 @@ def conv(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
     accumulator, result = conv_dtypes(x.dtype, w.dtype)
     if (backend == "numba" and x.dtype in NUMBA_DTYPES and w.dtype in NUMBA_DTYPES
             and accumulator == result):
-        y = _numba_conv(x, w, plan, groups, accumulator)
+        try:
+            y = _numba_conv(x, w, plan, groups, accumulator)
+        except _backend.KernelsNotReady:   # compiling in the background: NumPy this time
+            y = None
         if y is _FFT:   # the FFT decided on, and the input checked for it: not twice
             return _numpy_conv.conv(x, w, plan, groups, accumulator, result, fft=True)
         if y is not None:

@@ -43,16 +43,21 @@ _DOUBLING_WORK_PER_LEVEL = 4
 _KEY_TYPES = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 
 
+@_backend.starts_background
 def max_pool(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray | None:
     """Max pooling of channels-last ``x`` by the active backend, or None for the reference."""
     backend = _backend.active(_pool_work(x, plan))
     if backend == "reference" or x.size == 0:  # empty arrays: nothing to speed up
         return None
     if backend == "numba" and x.dtype in NUMBA_DTYPES:
-        return _numba_max_pool(x, plan)
+        try:
+            return _numba_max_pool(x, plan)
+        except _backend.KernelsNotReady:   # compiling in the background: NumPy this time
+            pass
     return _numpy_pool.max_pool(x, plan)
 
 
+@_backend.starts_background
 def avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
              count_include_pad: bool) -> np.ndarray | None:
     """Average pooling of channels-last ``x``, or None for the reference."""
@@ -60,7 +65,10 @@ def avg_pool(x: np.ndarray, plan: geometry.WindowPlan,
     if backend == "reference" or x.size == 0:
         return None
     if backend == "numba" and x.dtype in NUMBA_DTYPES:
-        return _numba_avg_pool(x, plan, count_include_pad)
+        try:
+            return _numba_avg_pool(x, plan, count_include_pad)
+        except _backend.KernelsNotReady:   # compiling in the background: NumPy this time
+            pass
     return _numpy_pool.avg_pool(x, plan, count_include_pad)
 
 
