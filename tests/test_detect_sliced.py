@@ -132,6 +132,25 @@ def test_tiff_read_lazily(tmp_path):
                                                  overlap=0.3).boxes)
 
 
+def test_zarr_arrays_and_tiled_tiff_through_zarr(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    tifffile = pytest.importorskip("tifffile")
+    data = (scene(9, shape=(150, 170)) * 255).astype(np.uint8)
+    expected = sliced_predict(data, predict_boxes, tile=48, overlap=0.3).boxes
+    assert len(expected)
+    stored = zarr.create_array(store=str(tmp_path / "scene.zarr"), shape=data.shape,
+                               chunks=(32, 32), dtype=data.dtype)
+    stored[:] = data
+    np.testing.assert_array_equal(
+        sliced_predict(stored, predict_boxes, tile=48, overlap=0.3).boxes, expected)
+    path = tmp_path / "tiled.tif"
+    tifffile.imwrite(path, data, tile=(32, 32))   # tiled: read tile by tile through zarr
+    with tifffile.imread(path, aszarr=True) as store:
+        lazy = zarr.open_array(store, mode="r")
+        np.testing.assert_array_equal(
+            sliced_predict(lazy, predict_boxes, tile=48, overlap=0.3).boxes, expected)
+
+
 def test_full_image_pass_trace_and_json():
     image = scene(8)
     found = sliced_predict(image, predict_boxes, tile=64, overlap=0.25, full_image=True,
