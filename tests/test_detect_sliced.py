@@ -138,8 +138,8 @@ def test_zarr_arrays_and_tiled_tiff_through_zarr(tmp_path):
     data = (scene(9, shape=(150, 170)) * 255).astype(np.uint8)
     expected = sliced_predict(data, predict_boxes, tile=48, overlap=0.3).boxes
     assert len(expected)
-    stored = zarr.create_array(store=str(tmp_path / "scene.zarr"), shape=data.shape,
-                               chunks=(32, 32), dtype=data.dtype)
+    stored = zarr.open_array(str(tmp_path / "scene.zarr"), mode="w", shape=data.shape,
+                             chunks=(32, 32), dtype=data.dtype)
     stored[:] = data
     np.testing.assert_array_equal(
         sliced_predict(stored, predict_boxes, tile=48, overlap=0.3).boxes, expected)
