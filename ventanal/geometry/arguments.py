@@ -34,7 +34,7 @@ def as_int(value, name: str) -> int:
     --------
     >>> as_int(2 ** 63, "strides")
     Traceback (most recent call last):
-    ValueError: `strides` must be at most 2**40 (1099511627776) in magnitude, got 9223372036854775808
+    ValueError: `strides` must be at most 2**40 (1099511627776) in magnitude, got 922337...808
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"`{name}` must be an integer, got {describe(value)}")

@@ -99,10 +99,10 @@ def tap_reader(x: np.ndarray, plan: geometry.WindowPlan, fill) -> tuple[
 
     Examples
     --------
-    >>> p = geometry.plan((3,), 2, padding=(0, 10 ** 6), dilations=10 ** 6)
+    >>> p = geometry.plan((3,), 2, padding=(0, 10 ** 7), dilations=10 ** 7)  # 3 windows
     >>> offsets, read = tap_reader(np.array([[[1], [2], [3]]]), p, 0)
-    >>> [(o, read(o)[0, :4, 0].tolist()) for o in offsets]
-    [((0,), [1, 2, 3, 0])]
+    >>> [(o, read(o)[0, :, 0].tolist()) for o in offsets]     # tap 1 reads only padding
+    [((0,), [1, 2, 3])]
     """
     if not gathers(plan, x.shape):
         padded = pad_to_plan(x, plan, fill)
