@@ -139,11 +139,11 @@ def check_budget(nbytes: int, what: str) -> None:
     --------
     >>> check_budget(1 << 40, "MAX pooling")
     Traceback (most recent call last):
-    ValueError: MAX pooling needs about 1,048,576 MiB, more than the limit of 1024 MiB ...
+    ValueError: MAX pooling needs about 1048576 MiB, more than the limit of 1024 MiB ...
     """
     limit = budget()
     if nbytes > limit:
-        raise ValueError(f"{what} needs about {-(-nbytes // _MIB):,} MiB, more than the limit "
+        raise ValueError(f"{what} needs about {-(-nbytes // _MIB)} MiB, more than the limit "
                          f"of {limit // _MIB} MiB; set the environment variable "
                          f"{BUDGET_VARIABLE} to raise it (e.g. {BUDGET_VARIABLE}="
                          f"{max(2 * limit // _MIB, -(-nbytes // _MIB))})")
