@@ -124,7 +124,7 @@ def op_bytes(x_shape, output_shape, out_channels: int, itemsize: int, gather: bo
     Examples
     --------
     >>> op_bytes((1, 4, 4, 1), (10 ** 9, 4), 1, 8, True)
-    64000000136
+    96000000128
     """
     output = x_shape[0] * math.prod(output_shape) * out_channels
     taps = x_shape[0] * math.prod(output_shape) * x_shape[-1]
