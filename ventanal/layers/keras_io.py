@@ -31,6 +31,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..ops import memory
 from .base import Layer, ShapeLike, as_shape, snake_case
 from .convolutional import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Flatten, InputLayer, ReLU
@@ -338,8 +340,20 @@ def _read_keras3(store: Any, layers: Sequence[Layer], class_names: Sequence[str]
             raise ValueError(f"{source}: layer {layer.name!r} ({type(layer).__name__}) expects "
                              f"{count} arrays ({', '.join(layer.weight_names)}), the file has "
                              f"{len(variables)} at layers/{key}/vars")
-        weights.extend(np.asarray(variables[str(i)]) for i in range(count))
+        weights.extend(_read_array(variables[str(i)], source) for i in range(count))
     return weights
+
+
+def _read_array(dataset: Any, source: str) -> np.ndarray:
+    """One weight array, its size checked from the file's metadata before it is read."""
+    nbytes = getattr(dataset, "nbytes", None)
+    if not isinstance(nbytes, int):
+        raise ValueError(f"{source}: {getattr(dataset, 'name', dataset)!r} is not an array")
+    memory.check_budget(nbytes, f"{source}: weights {dataset.name!r} of shape {dataset.shape}")
+    array = np.asarray(dataset)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{source}: weights {dataset.name!r} hold {array.dtype}, not numbers")
+    return array
 
 
 def _read_legacy(store: Any, layers: Sequence[Layer], source: str) -> list[np.ndarray]:
@@ -366,8 +380,28 @@ def _read_legacy(store: Any, layers: Sequence[Layer], source: str) -> list[np.nd
             raise ValueError(f"{source}: layer {layer.name!r} ({type(layer).__name__}) expects "
                              f"{len(layer.weight_names)} arrays, the file has "
                              f"{len(weight_names)} for {name!r}")
-        weights.extend(np.asarray(layer_group[n]) for n in weight_names)
+        weights.extend(_read_array(layer_group[n], source) for n in weight_names)
     return weights
+
+
+# A .keras archive's config.json is a few KiB; anything past this is not a model config.
+_CONFIG_MAX_BYTES = 64 << 20
+# What a broken or hostile model file can raise from zipfile, zlib, json, h5py (OSError and
+# its own errors) or a config of the wrong structure; each becomes one ValueError naming it.
+_FILE_ERRORS = (AttributeError, KeyError, IndexError, LookupError, TypeError, OSError,
+                EOFError, RecursionError, zlib.error, zipfile.BadZipFile, UnicodeDecodeError,
+                json.JSONDecodeError, RuntimeError)
+
+
+def _archive_member(archive: zipfile.ZipFile, name: str, path: str, limit: int) -> bytes:
+    """Member ``name`` of a ``.keras`` archive, refused from its declared size, before
+    inflating, when past ``limit`` bytes (a small file can inflate to gigabytes)."""
+    size = archive.getinfo(name).file_size
+    if size > limit:
+        raise ValueError(f"{path!r}: {name} would inflate to {size} bytes, more than the "
+                         f"limit of {limit >> 20} MiB; set the environment variable "
+                         f"{memory.BUDGET_VARIABLE} to raise it")
+    return archive.read(name)
 
 
 def _open_weights(path: FilePath, h5py: Any) -> Any:
@@ -377,9 +411,16 @@ def _open_weights(path: FilePath, h5py: Any) -> Any:
             if "model.weights.h5" not in archive.namelist():
                 raise ValueError(f"{os.fspath(path)!r} is a zip archive without "
                                  f"model.weights.h5: not a .keras file")
-            data = archive.read("model.weights.h5")
+            data = _archive_member(archive, "model.weights.h5", repr(os.fspath(path)),
+                                   memory.budget())
         return h5py.File(io.BytesIO(data), "r")
     return h5py.File(path, "r")
+
+
+def _file_error(path: Any, error: BaseException) -> ValueError:
+    detail = " ".join(str(error).split())[:200] or type(error).__name__
+    return ValueError(f"{os.fspath(path)!r} is not a readable Keras model or weights file "
+                      f"({type(error).__name__}: {detail})")
 
 
 def load_weights(model: LayeredModel, filepath: FilePath) -> None:
@@ -406,12 +447,19 @@ def load_weights(model: LayeredModel, filepath: FilePath) -> None:
     """
     h5py = _h5py()
     source = repr(os.fspath(filepath))
-    with _open_weights(filepath, h5py) as store:
-        if "layers" in store:
-            weights = _read_keras3(store, model.layers,
-                                   [type(layer).__name__ for layer in model.layers], source)
-        else:
-            weights = _read_legacy(store, model.layers, source)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"no such Keras weights file: {source}")
+    try:
+        with _open_weights(filepath, h5py) as store:
+            if "layers" in store:
+                weights = _read_keras3(store, model.layers,
+                                       [type(layer).__name__ for layer in model.layers], source)
+            else:
+                weights = _read_legacy(store, model.layers, source)
+    except ValueError:
+        raise
+    except _FILE_ERRORS as error:
+        raise _file_error(filepath, error) from None
     model.set_weights(weights)
 
 
@@ -442,12 +490,24 @@ def read_model(source: ModelSource) -> KerasModel:
         path = path.decode()
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such Keras model file: {path!r}")
+    try:
+        return _read_model_file(path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise _file_error(path, error) from None
+    except ValueError:
+        raise
+    except _FILE_ERRORS as error:
+        raise _file_error(path, error) from None
+
+
+def _read_model_file(path: str) -> KerasModel:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{path!r} is a zip archive without config.json: not a "
                                  f".keras file")
-            model_config = json.loads(archive.read("config.json"))
+            model_config = json.loads(_archive_member(archive, "config.json", repr(path),
+                                                      _CONFIG_MAX_BYTES))
         model, entries = read_config(model_config)
         class_names: list[str] = [entry["class_name"] for entry in entries]  # checked
         if model_config.get("class_name") == "Sequential":

@@ -113,7 +113,7 @@ class Sequential:
     def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self.layers:
-            raise IndexError("pop from an empty Sequential")
+            raise ValueError("pop from an empty Sequential: there is no layer to remove")
         return self.layers.pop()
 
     def get_layer(self, name: str) -> Layer:

@@ -144,6 +144,7 @@ def check_budget(nbytes: int, what: str) -> None:
     MAX pooling needs about 1048576 MiB, more than the limit of 1024 MiB
     """
     limit = budget()
+    cache_limit()    # a bad VENTANAL_RESULT_CACHE_MB is reported by the op that meets it
     if nbytes > limit:
         raise ValueError(f"{what} needs about {-(-nbytes // _MIB)} MiB, more than the limit "
                          f"of {limit // _MIB} MiB; set the environment variable "

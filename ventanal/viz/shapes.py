@@ -294,6 +294,8 @@ def show_shapes(input_shape: Any = (397, 397), window: Any = 2, strides: Any = 2
     shape = geometry.normalize_tuple(input_shape, len(np.atleast_1d(input_shape)),
                                      "input_shape")
     n_axes = len(shape)
+    if not 1 <= n_axes <= 3:
+        raise ValueError(f"`input_shape` must have 1 to 3 sizes, got {input_shape!r}")
     windows = geometry.normalize_tuple(window, n_axes, "window")
     steps = geometry.normalize_tuple(strides, n_axes, "strides")
     dilation = geometry.normalize_tuple(dilations, n_axes, "dilations")
