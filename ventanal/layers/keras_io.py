@@ -31,7 +31,6 @@ import io
 import json
 import os
 import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -39,10 +38,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ..ops import memory
 from .base import Layer, ShapeLike, as_shape, snake_case
 from .convolutional import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Flatten, InputLayer, ReLU
+from .keras_files import CONFIG_MAX_BYTES, FILE_ERRORS, archive_member, file_error, read_array
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -340,20 +339,8 @@ def _read_keras3(store: Any, layers: Sequence[Layer], class_names: Sequence[str]
             raise ValueError(f"{source}: layer {layer.name!r} ({type(layer).__name__}) expects "
                              f"{count} arrays ({', '.join(layer.weight_names)}), the file has "
                              f"{len(variables)} at layers/{key}/vars")
-        weights.extend(_read_array(variables[str(i)], source) for i in range(count))
+        weights.extend(read_array(variables[str(i)], source) for i in range(count))
     return weights
-
-
-def _read_array(dataset: Any, source: str) -> np.ndarray:
-    """One weight array, its size checked from the file's metadata before it is read."""
-    nbytes = getattr(dataset, "nbytes", None)
-    if not isinstance(nbytes, int):
-        raise ValueError(f"{source}: {getattr(dataset, 'name', dataset)!r} is not an array")
-    memory.check_budget(nbytes, f"{source}: weights {dataset.name!r} of shape {dataset.shape}")
-    array = np.asarray(dataset)
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{source}: weights {dataset.name!r} hold {array.dtype}, not numbers")
-    return array
 
 
 def _read_legacy(store: Any, layers: Sequence[Layer], source: str) -> list[np.ndarray]:
@@ -380,28 +367,8 @@ def _read_legacy(store: Any, layers: Sequence[Layer], source: str) -> list[np.nd
             raise ValueError(f"{source}: layer {layer.name!r} ({type(layer).__name__}) expects "
                              f"{len(layer.weight_names)} arrays, the file has "
                              f"{len(weight_names)} for {name!r}")
-        weights.extend(_read_array(layer_group[n], source) for n in weight_names)
+        weights.extend(read_array(layer_group[n], source) for n in weight_names)
     return weights
-
-
-# A .keras archive's config.json is a few KiB; anything past this is not a model config.
-_CONFIG_MAX_BYTES = 64 << 20
-# What a broken or hostile model file can raise from zipfile, zlib, json, h5py (OSError and
-# its own errors) or a config of the wrong structure; each becomes one ValueError naming it.
-_FILE_ERRORS = (AttributeError, KeyError, IndexError, LookupError, TypeError, OSError,
-                EOFError, RecursionError, zlib.error, zipfile.BadZipFile, UnicodeDecodeError,
-                json.JSONDecodeError, RuntimeError)
-
-
-def _archive_member(archive: zipfile.ZipFile, name: str, path: str, limit: int) -> bytes:
-    """Member ``name`` of a ``.keras`` archive, refused from its declared size, before
-    inflating, when past ``limit`` bytes (a small file can inflate to gigabytes)."""
-    size = archive.getinfo(name).file_size
-    if size > limit:
-        raise ValueError(f"{path!r}: {name} would inflate to {size} bytes, more than the "
-                         f"limit of {limit >> 20} MiB; set the environment variable "
-                         f"{memory.BUDGET_VARIABLE} to raise it")
-    return archive.read(name)
 
 
 def _open_weights(path: FilePath, h5py: Any) -> Any:
@@ -411,16 +378,9 @@ def _open_weights(path: FilePath, h5py: Any) -> Any:
             if "model.weights.h5" not in archive.namelist():
                 raise ValueError(f"{os.fspath(path)!r} is a zip archive without "
                                  f"model.weights.h5: not a .keras file")
-            data = _archive_member(archive, "model.weights.h5", repr(os.fspath(path)),
-                                   memory.budget())
+            data = archive_member(archive, "model.weights.h5", repr(os.fspath(path)))
         return h5py.File(io.BytesIO(data), "r")
     return h5py.File(path, "r")
-
-
-def _file_error(path: Any, error: BaseException) -> ValueError:
-    detail = " ".join(str(error).split())[:200] or type(error).__name__
-    return ValueError(f"{os.fspath(path)!r} is not a readable Keras model or weights file "
-                      f"({type(error).__name__}: {detail})")
 
 
 def load_weights(model: LayeredModel, filepath: FilePath) -> None:
@@ -458,8 +418,8 @@ def load_weights(model: LayeredModel, filepath: FilePath) -> None:
                 weights = _read_legacy(store, model.layers, source)
     except ValueError:
         raise
-    except _FILE_ERRORS as error:
-        raise _file_error(filepath, error) from None
+    except FILE_ERRORS as error:
+        raise file_error(filepath, error) from None
     model.set_weights(weights)
 
 
@@ -493,11 +453,11 @@ def read_model(source: ModelSource) -> KerasModel:
     try:
         return _read_model_file(path)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise _file_error(path, error) from None
+        raise file_error(path, error) from None
     except ValueError:
         raise
-    except _FILE_ERRORS as error:
-        raise _file_error(path, error) from None
+    except FILE_ERRORS as error:
+        raise file_error(path, error) from None
 
 
 def _read_model_file(path: str) -> KerasModel:
@@ -506,8 +466,8 @@ def _read_model_file(path: str) -> KerasModel:
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{path!r} is a zip archive without config.json: not a "
                                  f".keras file")
-            model_config = json.loads(_archive_member(archive, "config.json", repr(path),
-                                                      _CONFIG_MAX_BYTES))
+            model_config = json.loads(archive_member(archive, "config.json", repr(path),
+                                                      CONFIG_MAX_BYTES))
         model, entries = read_config(model_config)
         class_names: list[str] = [entry["class_name"] for entry in entries]  # checked
         if model_config.get("class_name") == "Sequential":
