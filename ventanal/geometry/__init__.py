@@ -38,7 +38,7 @@ from .arguments import (
     normalize_tuple,
 )
 from .fields import Field, receptive_field_step
-from .reads import canvas_cells, read_taps, tap_positions
+from .reads import canvas_cells, cells_read, read_taps, tap_positions
 from .shapes import output_shape, padding_amounts
 from .windows import TABLE_COLUMNS, AxisWindow, WindowPlan, axis_row, effective_window, plan
 
@@ -61,6 +61,7 @@ __all__ = [
     "padding_amounts",
     "receptive_field_step",
     "canvas_cells",
+    "cells_read",
     "read_taps",
     "tap_positions",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 
 from .windows import AxisWindow, WindowPlan
 
-__all__ = ["canvas_cells", "read_taps", "tap_positions"]
+__all__ = ["canvas_cells", "cells_read", "read_taps", "tap_positions"]
 
 
 def canvas_cells(plan: WindowPlan) -> int:
@@ -45,6 +45,10 @@ def read_taps(axis: AxisWindow) -> np.ndarray:
     >>> read_taps(plan((5,), 3, padding=1).axes[0]).tolist()
     [0, 1, 2]
     """
+    if axis.output > axis.window:   # one question per tap rather than per window
+        return np.array([a for a in range(axis.window)
+                         if axis.outputs_reading(a)[0] < axis.outputs_reading(a)[1]],
+                        dtype=np.int64)
     first, last = axis.taps_within(0, axis.size)
     keep = first <= last
     first, last = first[keep], last[keep]
@@ -61,6 +65,26 @@ def read_taps(axis: AxisWindow) -> np.ndarray:
             run_last = max(run_last, hi)
     runs.append(np.arange(run_first, run_last + 1))
     return np.concatenate(runs).astype(np.int64)
+
+
+def cells_read(axis: AxisWindow) -> np.ndarray:
+    """Which input cells at least one window reads: a boolean array of ``size``.
+
+    One strided slice per tap that reads real cells, never a table of every window, so a
+    padding of 10**11 cells costs nothing.
+
+    Examples
+    --------
+    >>> from ventanal.geometry import plan
+    >>> cells_read(plan((8,), 1, strides=3).axes[0]).tolist()   # stride > window skips cells
+    [True, False, False, True, False, False, True, False]
+    """
+    read = np.zeros(axis.size, dtype=bool)
+    for tap in read_taps(axis).tolist():
+        first, stop = axis.outputs_reading(tap)
+        if first < stop:
+            read[axis.tap_slice(tap, first, stop, origin=0)] = True
+    return read
 
 
 def tap_positions(axis: AxisWindow, taps: np.ndarray) -> np.ndarray:

@@ -246,6 +246,20 @@ class AxisWindow:
         last = np.minimum(self.window - 1, (high - 1 - starts) // self.dilation)
         return first, last
 
+    def window_taps(self, index: int, low: int, high: int) -> np.ndarray:
+        """Positions of the taps of window ``index`` that lie in ``[low, high)``.
+
+        Examples
+        --------
+        >>> ax = plan((5,), 2, padding=(0, 10 ** 9), dilations=10 ** 9).axes[0]
+        >>> ax.window_taps(4, -3, 10).tolist(), ax.window_taps(4, 0, 2 * 10 ** 9).tolist()
+        ([4], [4, 1000000004])
+        """
+        start = int(self.start(index))
+        first = max(0, -((start - low) // self.dilation))
+        last = min(self.window - 1, (high - 1 - start) // self.dilation)
+        return start + np.arange(first, max(first, last + 1), dtype=np.int64) * self.dilation
+
     def _count_within(self, low: int, high: int) -> np.ndarray:
         first, last = self.taps_within(low, high)
         return np.maximum(0, last - first + 1)

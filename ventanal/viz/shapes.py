@@ -239,6 +239,8 @@ REASON_WIDTH = 108
 #: Cells drawn before the end of a long axis; an axis of at most WHOLE_AXIS cells
 #: (with its padding and room for the ghost window) is drawn whole.
 TAIL_CELLS, WHOLE_AXIS = 9, 16
+# Most cells a strip draws after its first one (a dilated window may span millions).
+_MOST_CELLS = 60
 #: Windows drawn above the strip: the last ones (one per lane) and then the ghost.
 WINDOW_LANES = 3
 
@@ -379,11 +381,10 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
         first = left
     else:
         first = max(left, min(n - TAIL_CELLS, right - TAIL_CELLS - 3))
-    last = max(right, ghost_end)
-    taps = axis.taps()
-    read = np.zeros(n, dtype=bool)
-    inside = taps[(taps >= 0) & (taps < n)]
-    read[inside] = True
+    # A huge padding or dilation is drawn up to a few dozen cells: what fits in the strip.
+    last = min(max(right, ghost_end), first + _MOST_CELLS)
+    read = geometry.cells_read(axis)
+    right_edge = max(last + 2.5, first + 13)
     for cell in range(first, last + 1):
         if 0 <= cell < n:
             face = "white" if read[cell] else _UNREAD
@@ -401,25 +402,27 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None) -> None:
     # The last windows (up to three), then the one that does not fit.
     shown = range(max(0, axis.output - WINDOW_LANES), axis.output)
     for level, index in enumerate(shown):
-        start = int(taps[index][0])
-        if taps[index][-1] < first:
+        start = int(axis.start(index))
+        if int(axis.tap(index, axis.window - 1)) < first:
             continue
         colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
         y = 1.25 + 0.55 * (level % WINDOW_LANES)
         ax.add_patch(FancyBboxPatch((max(start, first - 0.4) + 0.08, y), e - 0.16, 0.38,
                                     boxstyle="round,pad=0,rounding_size=0.15",
                                     facecolor=colour, alpha=0.85, edgecolor="none"))
-        for tap in taps[index]:
+        for tap in axis.window_taps(index, first - 1, last + 2).tolist():
             ax.plot(tap + 0.5, y + 0.19, "o", color="white", markersize=3)
-        ax.text(start + e - 0.05, y + 0.19, f" {index + 1}", ha="left", va="center",
-                fontsize=8.5, color=colour, fontweight="bold")
+        if start + e < right_edge:   # FreeType cannot even clip a label far off the strip
+            ax.text(start + e - 0.05, y + 0.19, f" {index + 1}", ha="left", va="center",
+                    fontsize=8.5, color=colour, fontweight="bold", clip_on=True)
     y = 1.25 + 0.55 * WINDOW_LANES
     ax.add_patch(FancyBboxPatch((ghost_start + 0.08, y), e - 0.16, 0.38,
                                 boxstyle="round,pad=0,rounding_size=0.15", facecolor="none",
                                 edgecolor=_GHOST, linestyle="--", linewidth=1.3))
-    ax.text(ghost_start + e - 0.05, y + 0.19, f" {axis.output + 1} ✗", ha="left",
-            va="center", fontsize=8.5, color=_GHOST, fontweight="bold")
-    ax.set_xlim(first - 1.2, max(last + 2.5, first + 13))
+    if ghost_start + e < right_edge:
+        ax.text(ghost_start + e - 0.05, y + 0.19, f" {axis.output + 1} ✗", ha="left",
+                va="center", fontsize=8.5, color=_GHOST, fontweight="bold", clip_on=True)
+    ax.set_xlim(first - 1.2, right_edge)
     ax.set_ylim(-0.7, 3.3)
     ax.set_aspect("equal", anchor="W")
 
