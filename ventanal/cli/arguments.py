@@ -12,11 +12,25 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXIT_OK", "EXIT_USAGE", "IMAGE_HELP", "KERNEL_HELP", "UsageError", "read_kernel",
-           "load_npy", "read_image", "read_shape", "read_ints", "read_padding", "read_sequence"]
+__all__ = ["EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "IMAGE_HELP", "KERNEL_HELP", "OPTION_RANGES",
+           "UsageError", "check_ranges", "read_kernel", "load_npy", "read_image", "read_shape",
+           "read_ints", "read_padding", "read_sequence"]
 
 EXIT_OK = 0
+EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+
+#: Allowed range of each integer option, whichever command has it: outside it a figure or an
+#: animation would be empty, unreadable or gigabytes large (``--dpi 5000``), or a loop endless.
+OPTION_RANGES: dict[str, tuple[str, int, int]] = {
+    "dpi": ("--dpi", 10, 1000),
+    "size": ("--size", 1, 4096),
+    "duration": ("--duration", 1, 60_000),
+    "digits": ("--digits", 0, 15),
+    "max_frames": ("--max-frames", 1, 10_000),
+    "max_shift": ("--max-shift", 0, 1000),
+    "repeats": ("--repeats", 0, 64),
+}
 
 IMAGE_HELP = ("an image file (PNG, JPEG, ...), a .npy array, a bundled sample (camera, "
                "astronaut, coffee, chelsea, rocket, hubble, street) or 'circle'")
@@ -26,6 +40,23 @@ KERNEL_HELP = ("a kernel name (see `ventanal kernels`), a nested list such as "
 
 class UsageError(ValueError):
     """A bad command-line argument (exit status 2)."""
+
+
+def check_ranges(args: Any) -> None:
+    """Refuse an integer option outside :data:`OPTION_RANGES` (exit status 2), before any work.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> check_ranges(SimpleNamespace(dpi=100, size=None))
+    >>> check_ranges(SimpleNamespace(dpi=5000))
+    Traceback (most recent call last):
+    ventanal.cli.arguments.UsageError: --dpi must be an integer from 10 to 1000, got 5000
+    """
+    for attribute, (option, low, high) in OPTION_RANGES.items():
+        value = getattr(args, attribute, None)
+        if isinstance(value, int) and not low <= value <= high:
+            raise UsageError(f"{option} must be an integer from {low} to {high}, got {value}")
 
 
 def read_kernel(value: str) -> np.ndarray:
