@@ -7,6 +7,7 @@ Each reader turns one option's text into what the library takes, or raises
 from __future__ import annotations
 
 import ast
+import math
 from pathlib import Path
 from typing import Any
 
@@ -93,14 +94,37 @@ def load_npy(path: str, option: str) -> np.ndarray:
     if not file.is_file():
         raise UsageError(f"{option}: no such file '{path}'")
     try:
+        _check_npy_header(file, option)
         array = np.load(file, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
+        if isinstance(error, UsageError):
+            raise
         raise UsageError(f"{option}: cannot read '{path}' as a .npy array: "
                          f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") \
             from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
         raise UsageError(f"{option}: '{path}' must hold a numeric array")
     return array
+
+
+def _check_npy_header(file: Path, option: str) -> None:
+    """Refuse a ``.npy`` whose header announces more than the memory budget, before reading
+    its data (a 100-byte file can claim 100000 x 100000 cells)."""
+    from ..ops import memory
+
+    with open(file, "rb") as stream:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    if any(size < 0 for size in shape):
+        raise UsageError(f"{option}: '{file}' has a header with negative sizes {shape}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    try:
+        memory.check_budget(nbytes, f"{option}: '{file}' (shape {shape}, {dtype})")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def read_image(value: str | None, *, max_side: int | None = None) -> tuple[np.ndarray, str]:
