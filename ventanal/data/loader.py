@@ -26,7 +26,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "LUMA_WEIGHTS", "load_image"]
 DEFAULT_MAX_PIXELS = 89_478_485
 # Pixels converted to float at a time: the float copies never exceed this band, so loading
 # costs the decoded samples and the result, not several float copies of the whole image.
-_BAND_PIXELS = 1 << 20
+_BAND_PIXELS = 1 << 18
 
 #: Weights of R, G and B in a pixel's gray value: the ITU-R BT.601 luma, which
 #: Pillow's ``convert("L")``, libjpeg and ``tf.image.rgb_to_grayscale`` use, so

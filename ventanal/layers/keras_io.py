@@ -416,6 +416,8 @@ def load_weights(model: LayeredModel, filepath: FilePath) -> None:
                                        [type(layer).__name__ for layer in model.layers], source)
             else:
                 weights = _read_legacy(store, model.layers, source)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise file_error(filepath, error) from None
     except ValueError:
         raise
     except FILE_ERRORS as error:
@@ -454,8 +456,10 @@ def read_model(source: ModelSource) -> KerasModel:
         return _read_model_file(path)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise file_error(path, error) from None
-    except ValueError:
-        raise
+    except ValueError as error:
+        if path in str(error):
+            raise
+        raise ValueError(f"{path!r}: {error}") from None
     except FILE_ERRORS as error:
         raise file_error(path, error) from None
 
