@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arguments import (
+    LARGEST,
     IntOrSequence,
     PaddingLike,
     as_int,
@@ -404,6 +405,9 @@ def axis_row(axis: AxisWindow) -> tuple[int, ...]:
 def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
                  axis: int) -> AxisWindow:
     e = effective_window(k, d)
+    if e > 2 * LARGEST:   # tap positions must stay far inside int64
+        raise ValueError(f"`window_shape` {k} with dilation {d} spans {e} cells along spatial "
+                         f"axis {axis}; at most 2**41 are allowed")
     if padding == "SAME":
         # TensorFlow: the size ignores the window; a negative total is clamped
         # to 0 and an odd total puts the extra cell after.

@@ -104,6 +104,8 @@ def tap_reader(x: np.ndarray, plan: geometry.WindowPlan, fill) -> tuple[
     >>> [(o, read(o)[0, :, 0].tolist()) for o in offsets]     # tap 1 reads only padding
     [((0,), [1, 2, 3])]
     """
+    if x.size == 0:   # no batch entry or no channel: nothing to read, whatever the window
+        return iter(()), lambda offsets: x
     if not gathers(plan, x.shape):
         padded = pad_to_plan(x, plan, fill)
         every = itertools.product(*(range(k) for k in plan.window_shape))
