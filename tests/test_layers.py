@@ -445,7 +445,7 @@ def test_other_call_and_model_errors():
         L.Conv2D(1, 3).build((None, 5, 5, None))
     with pytest.raises(ValueError, match="needs a known last axis"):
         L.Dense(1).build((None, None))
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError, match="empty Sequential"):
         vt.Sequential().pop()
     with pytest.raises(TypeError, match="`input_shape` must be a sequence"):
         model.compute_output_shape(5)

@@ -27,19 +27,26 @@ the file is named after the language (``extraction.png``,
 are written atomically (a temporary file renamed into place). Bad arguments
 print one line, ``ventanal: error: ...``, and exit with status 2. A reader
 that closes the output early (``ventanal shapes | head -2``) is not an
-error: the figure is still written and the status is 0.
+error: the figure is still written and the status is 0. An internal error
+prints one line and exits with status 1. No traceback is printed unless
+``--debug`` (anywhere on the command line) asks for it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
-from .arguments import EXIT_OK, EXIT_USAGE, UsageError
+from .arguments import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, check_ranges
 from .parser import build_parser
 
-__all__ = ["main", "build_parser", "UsageError", "EXIT_OK", "EXIT_USAGE"]
+__all__ = ["main", "build_parser", "UsageError", "EXIT_OK", "EXIT_USAGE", "EXIT_INTERNAL",
+           "DEBUG_FLAG"]
+
+#: Shows the traceback of an error instead of one line; accepted anywhere on the command line.
+DEBUG_FLAG = "--debug"
 
 
 def _one_line(error: BaseException) -> str:
@@ -56,16 +63,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> main(["kernels", "nope"])  # bad arguments: one line on stderr, status 2
     2
+    >>> main(["kernels", "edge", "--digits", "-1"])
+    2
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in arguments
+    arguments = [a for a in arguments if a != DEBUG_FLAG]
     parser = build_parser()
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="show the traceback of an error (accepted anywhere)")
     if not arguments or (arguments[0].startswith("-") and
                          arguments[0] not in ("-h", "--help", "--version")):
         arguments = ["extract", *arguments]  # `ventanal [--lang es ...]`: the main job
     args = parser.parse_args(arguments)
     try:
+        check_ranges(args)
         return args.func(args)
     except (ValueError, TypeError, OSError) as error:
+        if debug:
+            traceback.print_exc()
         if isinstance(error, BrokenPipeError):  # e.g. `ventanal kernels | head -1`
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
@@ -75,3 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ventanal: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        if debug:
+            traceback.print_exc()
+        print("ventanal: error: out of memory; use smaller sizes, or lower or raise the "
+              "VENTANAL_MAX_MB limit (MiB) that ventanal checks before allocating",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as error:  # a bug: one line, and the way to the traceback
+        if debug:
+            traceback.print_exc()
+        print(f"ventanal: internal error: {type(error).__name__}: {_one_line(error)[:300]} "
+              f"(rerun with {DEBUG_FLAG} for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL

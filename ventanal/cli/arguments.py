@@ -7,16 +7,31 @@ Each reader turns one option's text into what the library takes, or raises
 from __future__ import annotations
 
 import ast
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["EXIT_OK", "EXIT_USAGE", "IMAGE_HELP", "KERNEL_HELP", "UsageError", "read_kernel",
-           "load_npy", "read_image", "read_shape", "read_ints", "read_padding", "read_sequence"]
+__all__ = ["EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "IMAGE_HELP", "KERNEL_HELP", "OPTION_RANGES",
+           "UsageError", "check_ranges", "read_kernel", "load_npy", "read_image", "read_shape",
+           "read_ints", "read_padding", "read_sequence"]
 
 EXIT_OK = 0
+EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+
+#: Allowed range of each integer option, whichever command has it: outside it a figure or an
+#: animation would be empty, unreadable or gigabytes large (``--dpi 5000``), or a loop endless.
+OPTION_RANGES: dict[str, tuple[str, int, int]] = {
+    "dpi": ("--dpi", 10, 1000),
+    "size": ("--size", 1, 4096),
+    "duration": ("--duration", 1, 60_000),
+    "digits": ("--digits", 0, 15),
+    "max_frames": ("--max-frames", 1, 10_000),
+    "max_shift": ("--max-shift", 0, 1000),
+    "repeats": ("--repeats", 0, 64),
+}
 
 IMAGE_HELP = ("an image file (PNG, JPEG, ...), a .npy array, a bundled sample (camera, "
                "astronaut, coffee, chelsea, rocket, hubble, street) or 'circle'")
@@ -26,6 +41,23 @@ KERNEL_HELP = ("a kernel name (see `ventanal kernels`), a nested list such as "
 
 class UsageError(ValueError):
     """A bad command-line argument (exit status 2)."""
+
+
+def check_ranges(args: Any) -> None:
+    """Refuse an integer option outside :data:`OPTION_RANGES` (exit status 2), before any work.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> check_ranges(SimpleNamespace(dpi=100, size=None))
+    >>> check_ranges(SimpleNamespace(dpi=5000))
+    Traceback (most recent call last):
+    ventanal.cli.arguments.UsageError: --dpi must be an integer from 10 to 1000, got 5000
+    """
+    for attribute, (option, low, high) in OPTION_RANGES.items():
+        value = getattr(args, attribute, None)
+        if isinstance(value, int) and not low <= value <= high:
+            raise UsageError(f"{option} must be an integer from {low} to {high}, got {value}")
 
 
 def read_kernel(value: str) -> np.ndarray:
@@ -62,14 +94,37 @@ def load_npy(path: str, option: str) -> np.ndarray:
     if not file.is_file():
         raise UsageError(f"{option}: no such file '{path}'")
     try:
+        _check_npy_header(file, option)
         array = np.load(file, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
+        if isinstance(error, UsageError):
+            raise
         raise UsageError(f"{option}: cannot read '{path}' as a .npy array: "
                          f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") \
             from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
         raise UsageError(f"{option}: '{path}' must hold a numeric array")
     return array
+
+
+def _check_npy_header(file: Path, option: str) -> None:
+    """Refuse a ``.npy`` whose header announces more than the memory budget, before reading
+    its data (a 100-byte file can claim 100000 x 100000 cells)."""
+    from ..ops import memory
+
+    with open(file, "rb") as stream:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    if any(size < 0 for size in shape):
+        raise UsageError(f"{option}: '{file}' has a header with negative sizes {shape}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    try:
+        memory.check_budget(nbytes, f"{option}: '{file}' (shape {shape}, {dtype})")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def read_image(value: str | None, *, max_side: int | None = None) -> tuple[np.ndarray, str]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import memory
+
 
 def as_int(value: Any, name: str) -> int:
     """Return ``value`` as a Python int, refusing bools, floats and strings.
@@ -69,4 +71,6 @@ def as_size(size: int | Sequence[int], name: str = "size") -> tuple[int, int]:
         pair = (n, n)
     if pair[0] < 1 or pair[1] < 1:
         raise ValueError(f"`{name}` must be positive, got {size!r}")
+    # A few float64 planes of this size are made from it: refused before allocating.
+    memory.check_budget(4 * 8 * pair[0] * pair[1], f"`{name}` {pair[0]}x{pair[1]}")
     return pair

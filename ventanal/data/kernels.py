@@ -114,7 +114,9 @@ def gaussian(size: int | Sequence[int] = 5, std: float = 1.0) -> np.ndarray:
     rows = np.arange(height) - (height - 1) / 2
     cols = np.arange(width) - (width - 1) / 2
     # Separable: the outer product of two 1-D Gaussians is the 2-D Gaussian.
-    weights = np.outer(np.exp(-(rows**2) / (2 * sigma**2)), np.exp(-(cols**2) / (2 * sigma**2)))
+    # sigma * sigma, not sigma**2: a huge std gives inf (a flat kernel), not OverflowError.
+    spread = 2 * sigma * sigma
+    weights = np.outer(np.exp(-(rows**2) / spread), np.exp(-(cols**2) / spread))
     return (weights / weights.sum()).astype(np.float32)
 
 

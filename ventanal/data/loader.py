@@ -21,8 +21,12 @@ from ._common import as_int
 __all__ = ["DEFAULT_MAX_PIXELS", "LUMA_WEIGHTS", "load_image"]
 
 #: Largest image, in pixels (height x width), that :func:`load_image` decodes
-#: by default. Larger files are refused before their pixels are decoded.
-DEFAULT_MAX_PIXELS = 100_000_000
+#: by default: Pillow's own warning threshold (``PIL.Image.MAX_IMAGE_PIXELS``).
+#: Larger files are refused before their pixels are decoded.
+DEFAULT_MAX_PIXELS = 89_478_485
+# Pixels converted to float at a time: the float copies never exceed this band, so loading
+# costs the decoded samples and the result, not several float copies of the whole image.
+_BAND_PIXELS = 1 << 18
 
 #: Weights of R, G and B in a pixel's gray value: the ITU-R BT.601 luma, which
 #: Pillow's ``convert("L")``, libjpeg and ``tf.image.rgb_to_grayscale`` use, so
@@ -37,30 +41,53 @@ _SCALE_8_BIT = np.float32(1 / 255)
 _SCALE_16_BIT = np.float32(1 / 65535)
 
 
-def _pixels_in_unit_range(image: Any) -> np.ndarray:
-    """Pixels of a loaded Pillow image as float32 in [0, 1], (H, W) or (H, W, 3|4)."""
+def _decoded(image: Any) -> tuple[np.ndarray, str]:
+    """The decoded samples of a loaded Pillow image, in the file's own dtype, and how to
+    scale them (one of ``"8"``, ``"16"``, ``"I"``, ``"F"``): no float copy yet."""
     mode = image.mode
     if mode == "1":
-        return np.asarray(image.convert("L"), dtype=np.float32) * _SCALE_8_BIT
+        return np.asarray(image.convert("L")), "8"
     if mode.startswith("I;16"):
-        return np.asarray(image, dtype=np.float32) * _SCALE_16_BIT
+        return np.asarray(image), "16"
     if mode == "I":
-        # Pillow's 32-bit integer mode; in practice it holds 16-bit samples.
-        return np.clip(np.asarray(image, dtype=np.float32) * _SCALE_16_BIT, 0, 1)
+        return np.asarray(image), "I"
     if mode == "F":
-        pixels = np.asarray(image, dtype=np.float32)
-        low, high = float(np.nanmin(pixels)), float(np.nanmax(pixels))
-        if low < 0 or high > 1:
-            span = high - low
-            pixels = (pixels - low) / np.float32(span) if span > 0 else np.zeros_like(pixels)
-        return np.nan_to_num(pixels, nan=0.0)
+        return np.asarray(image), "F"
     if mode in ("L", "RGB", "RGBA", "LA"):
-        return np.asarray(image, dtype=np.float32) * _SCALE_8_BIT
+        return np.asarray(image), "8"
     if mode in ("P", "PA", "RGBa", "La"):
         # Palette (maybe with a transparent colour) and premultiplied alpha.
-        return np.asarray(image.convert("RGBA"), dtype=np.float32) * _SCALE_8_BIT
+        return np.asarray(image.convert("RGBA")), "8"
     # CMYK, YCbCr, LAB, HSV, RGBX, ...: Pillow knows how to make RGB of them.
-    return np.asarray(image.convert("RGB"), dtype=np.float32) * _SCALE_8_BIT
+    return np.asarray(image.convert("RGB")), "8"
+
+
+def _float_range(samples: np.ndarray, file: Path) -> tuple[float, float]:
+    """Minimum and maximum of a float image, refusing infinities (a corrupt or unscaled
+    file: no rescaling of it would mean anything)."""
+    if np.isinf(samples).any():
+        raise ValueError(f"cannot read image '{file}': the float image holds infinite values, "
+                         f"which have no place in [0, 1]")
+    finite = samples[np.isfinite(samples)] if np.isnan(samples).any() else samples
+    if finite.size == 0:
+        return 0.0, 0.0
+    return float(finite.min()), float(finite.max())
+
+
+def _in_unit_range(samples: np.ndarray, scale: str, low: float, high: float) -> np.ndarray:
+    """Rows of decoded samples as float32 in [0, 1], (rows, W) or (rows, W, 3|4)."""
+    if scale == "8":
+        return samples.astype(np.float32) * _SCALE_8_BIT
+    if scale == "16":
+        return samples.astype(np.float32) * _SCALE_16_BIT
+    if scale == "I":
+        # Pillow's 32-bit integer mode; in practice it holds 16-bit samples.
+        return np.clip(samples.astype(np.float32) * _SCALE_16_BIT, 0, 1)
+    pixels = samples.astype(np.float32)
+    if low < 0 or high > 1:
+        span = high - low
+        pixels = (pixels - low) / np.float32(span) if span > 0 else np.zeros_like(pixels)
+    return np.nan_to_num(pixels, nan=0.0)
 
 
 def _to_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
@@ -100,7 +127,8 @@ def load_image(
         ``(H, W, 3)`` image.
     max_pixels : int, optional
         Refuse images with more than this many pixels (``H * W``), before
-        decoding them. Default :data:`DEFAULT_MAX_PIXELS` (100 megapixels).
+        decoding them. Default :data:`DEFAULT_MAX_PIXELS` (89,478,485, Pillow's
+        own warning threshold).
 
     Returns
     -------
@@ -126,7 +154,13 @@ def load_image(
       ``tf.image.convert_image_dtype`` does, so the values equal the
       course's bit for bit (dividing by 255 would differ by one ulp on
       about half of the byte values). Float (``F``) images already in [0, 1] are kept,
-      others are rescaled from their minimum and maximum to [0, 1].
+      others are rescaled from their minimum and maximum to [0, 1]; NaN
+      becomes 0, and a float image holding ``inf`` or ``-inf`` is refused
+      (ValueError).
+    * A PNG whose chunks are cut short or fail their checksum is refused,
+      even where the pixels decoded so far would fill the image.
+    * Memory: the decoded samples in their own dtype, the float32 result,
+      and float copies of one band of rows at a time.
     * Transparency (RGBA, LA, palette with a transparent colour) is
       composited on a **white** background, the way a viewer shows it, and
       the alpha channel is dropped.
@@ -173,9 +207,12 @@ def load_image(
                         f"cannot read image '{file}': {height}x{width} = {width * height} "
                         f"pixels is more than `max_pixels` = {limit}"
                     )
+                if opened.format == "PNG":
+                    _verify_png(file)
                 opened.load()
                 upright = ImageOps.exif_transpose(opened)
-                pixels = _pixels_in_unit_range(upright)
+                samples, scale = _decoded(upright)
+                del upright
     except _TooLarge as exc:
         raise ValueError(str(exc)) from None
     except FileNotFoundError:  # removed between the check above and the read
@@ -191,4 +228,20 @@ def load_image(
     except Exception as exc:  # decoders raise OSError, SyntaxError, struct.error...
         reason = str(exc) or type(exc).__name__
         raise ValueError(f"cannot read image '{file}': {reason}") from exc
-    return _to_channels(pixels, channels)
+    low, high = _float_range(samples, file) if scale == "F" else (0.0, 1.0)
+    height, width = samples.shape[:2]
+    out = np.empty((height, width) if channels == 1 else (height, width, 3), dtype=np.float32)
+    band = max(1, _BAND_PIXELS // max(width, 1))
+    for top in range(0, height, band):
+        rows = _in_unit_range(samples[top:top + band], scale, low, high)
+        out[top:top + band] = _to_channels(rows, channels)
+    return out
+
+
+def _verify_png(file: Path) -> None:
+    """Pillow's structural check of a PNG (every chunk whole, checksums right, up to IEND);
+    raises what Pillow raises on a truncated or corrupt file."""
+    from PIL import Image
+
+    with Image.open(file) as probe:
+        probe.verify()

@@ -29,6 +29,7 @@ Output cell ``j`` reads the input positions ``j*s - lo + m*d`` for
 """
 
 from .arguments import (
+    LARGEST,
     PADDING_NAMES,
     IntOrSequence,
     PaddingLike,
@@ -37,6 +38,7 @@ from .arguments import (
     normalize_tuple,
 )
 from .fields import Field, receptive_field_step
+from .reads import canvas_cells, cells_read, read_taps, tap_positions
 from .shapes import output_shape, padding_amounts
 from .windows import TABLE_COLUMNS, AxisWindow, WindowPlan, axis_row, effective_window, plan
 
@@ -45,6 +47,7 @@ __all__ = [
     "WindowPlan",
     "Field",
     "PADDING_NAMES",
+    "LARGEST",
     "PaddingLike",
     "IntOrSequence",
     "normalize_tuple",
@@ -57,4 +60,8 @@ __all__ = [
     "output_shape",
     "padding_amounts",
     "receptive_field_step",
+    "canvas_cells",
+    "cells_read",
+    "read_taps",
+    "tap_positions",
 ]

@@ -7,10 +7,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["PADDING_NAMES", "PaddingLike", "IntOrSequence", "describe", "as_int", "normalize_tuple",
-           "normalize_padding", "normalize_data_format"]
+__all__ = ["PADDING_NAMES", "LARGEST", "PaddingLike", "IntOrSequence", "describe", "as_int",
+           "normalize_tuple", "normalize_padding", "normalize_data_format"]
 
 PADDING_NAMES = ("VALID", "SAME", "FULL", "CAUSAL")
+# The largest size, window, stride, dilation or padding amount accepted: 2**40 (about 10**12)
+# keeps every position and product of the window arithmetic far inside int64, where NumPy
+# computes tap positions, so no answer can silently wrap around.
+LARGEST = 2 ** 40
 
 PaddingLike = str | int | Sequence[int | Sequence[int]]
 IntOrSequence = int | Sequence[int]
@@ -24,9 +28,19 @@ def describe(value) -> str:
 
 
 def as_int(value, name: str) -> int:
-    """One integer, refusing bools, floats (2.7 or 2.0) and NaN."""
+    """One integer, refusing bools, floats (2.7 or 2.0), NaN and magnitudes past :data:`LARGEST`.
+
+    Examples
+    --------
+    >>> as_int(2 ** 63, "strides")
+    Traceback (most recent call last):
+    ValueError: `strides` must be at most 2**40 (1099511627776) in magnitude, got 922337...808
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"`{name}` must be an integer, got {describe(value)}")
+    if abs(int(value)) > LARGEST:
+        raise ValueError(f"`{name}` must be at most 2**40 ({LARGEST}) in magnitude, "
+                         f"got {int(value)}")
     return int(value)
 
 

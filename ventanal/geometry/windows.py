@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arguments import (
+    LARGEST,
     IntOrSequence,
     PaddingLike,
     as_int,
@@ -229,10 +230,44 @@ class AxisWindow:
         """Input positions read by every window, shape ``(output, window)``."""
         return self.tap(np.arange(self.output)[:, None], np.arange(self.window)[None, :])
 
+    def taps_within(self, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+        """First and last tap of each window at positions in ``[low, high)`` (first > last: none).
+
+        Positions grow with the tap, so the taps inside any interval are one run; this needs
+        no ``(output, window)`` table, which a window of 10**9 taps would make huge.
+
+        Examples
+        --------
+        >>> ax = plan((4,), 3, padding=1).axes[0]      # windows at -1..1, 0..2, 1..3, 2..4
+        >>> [r.tolist() for r in ax.taps_within(0, 4)]
+        [[1, 0, 0, 0], [2, 2, 2, 1]]
+        """
+        starts = self.starts()
+        first = np.maximum(0, -((starts - low) // self.dilation))
+        last = np.minimum(self.window - 1, (high - 1 - starts) // self.dilation)
+        return first, last
+
+    def window_taps(self, index: int, low: int, high: int) -> np.ndarray:
+        """Positions of the taps of window ``index`` that lie in ``[low, high)``.
+
+        Examples
+        --------
+        >>> ax = plan((5,), 2, padding=(0, 10 ** 9), dilations=10 ** 9).axes[0]
+        >>> ax.window_taps(4, -3, 10).tolist(), ax.window_taps(4, 0, 2 * 10 ** 9).tolist()
+        ([4], [4, 1000000004])
+        """
+        start = int(self.start(index))
+        first = max(0, -((start - low) // self.dilation))
+        last = min(self.window - 1, (high - 1 - start) // self.dilation)
+        return start + np.arange(first, max(first, last + 1), dtype=np.int64) * self.dilation
+
+    def _count_within(self, low: int, high: int) -> np.ndarray:
+        first, last = self.taps_within(low, high)
+        return np.maximum(0, last - first + 1)
+
     def real_counts(self) -> np.ndarray:
         """Taps of each window that fall on the input (not on padding)."""
-        taps = self.taps()
-        return ((taps >= 0) & (taps < self.size)).sum(axis=1)
+        return self._count_within(0, self.size)
 
     def padded_counts(self) -> np.ndarray:
         """Taps of each window inside the input plus its padding.
@@ -240,8 +275,7 @@ class AxisWindow:
         Cells that ``ceil_mode`` pushes past the right padding are excluded,
         as in PyTorch's ``count_include_pad``.
         """
-        taps = self.taps()
-        return ((taps >= -self.pad_before) & (taps < self.size + self.pad_after)).sum(axis=1)
+        return self._count_within(-self.pad_before, self.size + self.pad_after)
 
     def tap_slice(self, tap: int, first: int = 0, stop: int | None = None, *,
                   origin: int | None = None) -> slice:
@@ -371,6 +405,9 @@ def axis_row(axis: AxisWindow) -> tuple[int, ...]:
 def _axis_window(n: int, k: int, s: int, d: int, padding, ceil_mode: bool,
                  axis: int) -> AxisWindow:
     e = effective_window(k, d)
+    if e > 2 * LARGEST:   # tap positions must stay far inside int64
+        raise ValueError(f"`window_shape` {k} with dilation {d} spans {e} cells along spatial "
+                         f"axis {axis}; at most 2**41 are allowed")
     if padding == "SAME":
         # TensorFlow: the size ignores the window; a negative total is clamped
         # to 0 and an odd total puts the extra cell after.

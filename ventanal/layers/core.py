@@ -122,9 +122,11 @@ class Flatten(Layer):
         return (shape[0], math.prod(sizes) if known else None)
 
     def call(self, x: np.ndarray) -> np.ndarray:
-        if self.data_format == "channels_first" and x.ndim > 2:
-            x = np.moveaxis(x, 1, -1)
-        return x.reshape(x.shape[0], -1)
+        flat = (np.moveaxis(x, 1, -1) if self.data_format == "channels_first" and x.ndim > 2
+                else x).reshape(x.shape[0], -1)
+        # A reshape is a view when it can be: the result owns its data, like every other
+        # layer's, so writing into it never changes the caller's input.
+        return flat.copy() if np.shares_memory(flat, x) else flat
 
     def field_step(self, fields: tuple[geometry.Field, ...],
                    input_shape: Shape) -> tuple[geometry.Field, ...]:

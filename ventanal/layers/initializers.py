@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..ops import memory
+
 __all__ = ["INITIALIZERS", "InitializerLike", "get_initializer", "initial_value"]
 
 #: An entry of :data:`INITIALIZERS`: ``f(shape, rng) -> array`` of float64.
@@ -125,6 +127,8 @@ def initial_value(initializer: InitializerLike, shape: tuple[int, ...], dtype: n
     >>> initial_value("ones", (2,), np.dtype("float32"), np.random.default_rng(0))
     array([1., 1.], dtype=float32)
     """
+    # float64 draws, then the dtype: refused before drawing when past VENTANAL_MAX_MB.
+    memory.check_budget(2 * math.prod(shape) * 8, f"initial weights of shape {shape}")
     raw: npt.ArrayLike
     if isinstance(initializer, str):
         raw = INITIALIZERS[initializer](shape, rng)

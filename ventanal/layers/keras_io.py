@@ -41,6 +41,7 @@ import numpy.typing as npt
 from .base import Layer, ShapeLike, as_shape, snake_case
 from .convolutional import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Flatten, InputLayer, ReLU
+from .keras_files import CONFIG_MAX_BYTES, FILE_ERRORS, archive_member, file_error, read_array
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -338,7 +339,7 @@ def _read_keras3(store: Any, layers: Sequence[Layer], class_names: Sequence[str]
             raise ValueError(f"{source}: layer {layer.name!r} ({type(layer).__name__}) expects "
                              f"{count} arrays ({', '.join(layer.weight_names)}), the file has "
                              f"{len(variables)} at layers/{key}/vars")
-        weights.extend(np.asarray(variables[str(i)]) for i in range(count))
+        weights.extend(read_array(variables[str(i)], source) for i in range(count))
     return weights
 
 
@@ -366,7 +367,7 @@ def _read_legacy(store: Any, layers: Sequence[Layer], source: str) -> list[np.nd
             raise ValueError(f"{source}: layer {layer.name!r} ({type(layer).__name__}) expects "
                              f"{len(layer.weight_names)} arrays, the file has "
                              f"{len(weight_names)} for {name!r}")
-        weights.extend(np.asarray(layer_group[n]) for n in weight_names)
+        weights.extend(read_array(layer_group[n], source) for n in weight_names)
     return weights
 
 
@@ -377,7 +378,7 @@ def _open_weights(path: FilePath, h5py: Any) -> Any:
             if "model.weights.h5" not in archive.namelist():
                 raise ValueError(f"{os.fspath(path)!r} is a zip archive without "
                                  f"model.weights.h5: not a .keras file")
-            data = archive.read("model.weights.h5")
+            data = archive_member(archive, "model.weights.h5", repr(os.fspath(path)))
         return h5py.File(io.BytesIO(data), "r")
     return h5py.File(path, "r")
 
@@ -406,12 +407,21 @@ def load_weights(model: LayeredModel, filepath: FilePath) -> None:
     """
     h5py = _h5py()
     source = repr(os.fspath(filepath))
-    with _open_weights(filepath, h5py) as store:
-        if "layers" in store:
-            weights = _read_keras3(store, model.layers,
-                                   [type(layer).__name__ for layer in model.layers], source)
-        else:
-            weights = _read_legacy(store, model.layers, source)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"no such Keras weights file: {source}")
+    try:
+        with _open_weights(filepath, h5py) as store:
+            if "layers" in store:
+                weights = _read_keras3(store, model.layers,
+                                       [type(layer).__name__ for layer in model.layers], source)
+            else:
+                weights = _read_legacy(store, model.layers, source)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise file_error(filepath, error) from None
+    except ValueError:
+        raise
+    except FILE_ERRORS as error:
+        raise file_error(filepath, error) from None
     model.set_weights(weights)
 
 
@@ -442,12 +452,26 @@ def read_model(source: ModelSource) -> KerasModel:
         path = path.decode()
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such Keras model file: {path!r}")
+    try:
+        return _read_model_file(path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise file_error(path, error) from None
+    except ValueError as error:
+        if path in str(error):
+            raise
+        raise ValueError(f"{path!r}: {error}") from None
+    except FILE_ERRORS as error:
+        raise file_error(path, error) from None
+
+
+def _read_model_file(path: str) -> KerasModel:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{path!r} is a zip archive without config.json: not a "
                                  f".keras file")
-            model_config = json.loads(archive.read("config.json"))
+            model_config = json.loads(archive_member(archive, "config.json", repr(path),
+                                                      CONFIG_MAX_BYTES))
         model, entries = read_config(model_config)
         class_names: list[str] = [entry["class_name"] for entry in entries]  # checked
         if model_config.get("class_name") == "Sequential":

@@ -8,6 +8,7 @@ and prints a summary with each layer's receptive field.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -113,7 +114,7 @@ class Sequential:
     def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self.layers:
-            raise IndexError("pop from an empty Sequential")
+            raise ValueError("pop from an empty Sequential: there is no layer to remove")
         return self.layers.pop()
 
     def get_layer(self, name: str) -> Layer:
@@ -301,10 +302,15 @@ class Sequential:
         load_weights : weights only, into a model built with vt.layers.
         """
         keras_model = keras_io.read_model(model)
-        result = cls(keras_model.layers, name=keras_model.name)
-        if not result.built and keras_model.input_shape is not None:
-            result.build(keras_model.input_shape)
-        result.set_weights(keras_model.weights)
+        try:
+            result = cls(keras_model.layers, name=keras_model.name)
+            if not result.built and keras_model.input_shape is not None:
+                result.build(keras_model.input_shape)
+            result.set_weights(keras_model.weights)
+        except ValueError as error:
+            if not isinstance(model, (str, bytes, os.PathLike)):
+                raise
+            raise ValueError(f"{os.fsdecode(model)!r}: {error}") from None
         return result
 
     # -- receptive fields and summary ---------------------------------------

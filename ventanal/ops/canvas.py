@@ -5,13 +5,20 @@ Every position comes from the plan (:mod:`ventanal.geometry`); nothing is derive
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import math
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .. import geometry
 
-__all__ = ["pad_to_plan", "window_slices"]
+__all__ = ["pad_to_plan", "window_slices", "gathers", "tap_reader"]
+
+# The padded canvas is built only while it is at most this many times the input and output
+# cells together (plus a small constant): past it, most of it would be padding no window reads.
+_CANVAS_FACTOR = 4
+_CANVAS_SLACK = 1 << 20
 
 
 def pad_to_plan(x: np.ndarray, plan: geometry.WindowPlan, fill,
@@ -63,3 +70,58 @@ def window_slices(plan: geometry.WindowPlan, offsets: Sequence[int]) -> tuple[sl
     """
     return (slice(None),) + tuple(
         axis.tap_slice(m) for m, axis in zip(offsets, plan.axes, strict=True)) + (slice(None),)
+
+
+def gathers(plan: geometry.WindowPlan, x_shape: Sequence[int]) -> bool:
+    """True when an op on a channels-last ``x_shape`` should gather the cells its windows read
+    instead of building the padded canvas (a huge padding or dilation around a small input).
+
+    Examples
+    --------
+    >>> gathers(geometry.plan((4, 4), 2, padding="SAME", dilations=10 ** 9), (1, 4, 4, 1))
+    True
+    >>> gathers(geometry.plan((64, 64), 3, padding="SAME"), (1, 64, 64, 3))
+    False
+    """
+    lanes = x_shape[0] * x_shape[-1]
+    cells = math.prod(x_shape) + math.prod(plan.output_shape) * lanes
+    return geometry.canvas_cells(plan) * lanes > _CANVAS_FACTOR * cells + _CANVAS_SLACK
+
+
+def tap_reader(x: np.ndarray, plan: geometry.WindowPlan, fill) -> tuple[
+        Iterator[tuple[int, ...]], Callable[[tuple[int, ...]], np.ndarray]]:
+    """``(offsets, read)``: the window taps that may read a real cell, and for each of them the
+    cells under that tap in every window, shape ``(batch, *output, channels)``.
+
+    Taps that read only padding in every window are left out (they would add only ``fill``).
+    When :func:`gathers` says so, no padded canvas is built: each tap is gathered from ``x``
+    with one ``fill`` cell appended per axis, so memory follows the input and the output.
+
+    Examples
+    --------
+    >>> p = geometry.plan((3,), 2, padding=(0, 10 ** 7), dilations=10 ** 7)  # 3 windows
+    >>> offsets, read = tap_reader(np.array([[[1], [2], [3]]]), p, 0)
+    >>> [(o, read(o)[0, :, 0].tolist()) for o in offsets]     # tap 1 reads only padding
+    [((0,), [1, 2, 3])]
+    """
+    if x.size == 0:   # no batch entry or no channel: nothing to read, whatever the window
+        return iter(()), lambda offsets: x
+    if not gathers(plan, x.shape):
+        padded = pad_to_plan(x, plan, fill)
+        every = itertools.product(*(range(k) for k in plan.window_shape))
+        return every, lambda offsets: padded[window_slices(plan, offsets)]
+    n = len(plan.axes)
+    extended = np.pad(x, [(0, 0)] + [(0, 1)] * n + [(0, 0)], constant_values=fill)
+    taps = [geometry.read_taps(axis) for axis in plan.axes]
+    tables = []
+    for i, (axis, axis_taps) in enumerate(zip(plan.axes, taps, strict=True)):
+        shape = [1] * n
+        shape[i] = axis.output
+        columns = geometry.tap_positions(axis, axis_taps)
+        tables.append({int(t): columns[:, j].reshape(shape) for j, t in enumerate(axis_taps)})
+
+    def read(offsets: tuple[int, ...]) -> np.ndarray:
+        index = tuple(table[int(m)] for table, m in zip(tables, offsets, strict=True))
+        return extended[(slice(None),) + index + (slice(None),)]
+
+    return itertools.product(*(t.tolist() for t in taps)), read

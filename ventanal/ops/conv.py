@@ -7,7 +7,6 @@ padded cells are zeros. Window arithmetic comes from :mod:`ventanal.geometry`.
 
 from __future__ import annotations
 
-import itertools
 import numbers
 
 import numpy as np
@@ -15,8 +14,8 @@ from numpy.typing import ArrayLike
 
 from .. import geometry
 from ..geometry import IntOrSequence, PaddingLike
-from . import conv_dispatch
-from .canvas import pad_to_plan, window_slices
+from . import conv_dispatch, memory
+from .canvas import gathers, tap_reader
 from .dtypes import conv_dtypes
 from .inputs import Layout, as_array, quiet_floats
 
@@ -151,10 +150,15 @@ def conv(input: ArrayLike, filters: ArrayLike, strides: IntOrSequence | None = N
                          1 if strides is None else strides, padding,
                          1 if dilations is None else dilations,
                          channels_first=layout.channels_first)
+    gather = gathers(plan, x_cl.shape)
+    memory.check_budget(memory.op_bytes(x_cl.shape, plan.output_shape, out_channels,
+                                        conv_dtypes(x.dtype, w.dtype)[0].itemsize, gather),
+                        f"convolution of input shape {x_cl.shape}")
     # The fast kernels (numba, or banded NumPy) give the reference's result within rounding;
-    # None means VENTANAL_BACKEND=reference asks for the readable implementation below.
+    # None means VENTANAL_BACKEND=reference asks for the readable implementation below. When
+    # the windows read mostly padding the reference runs, gathering only the cells read.
     with quiet_floats():
-        y = conv_dispatch.conv(x_cl, w, plan, groups)
+        y = None if gather else conv_dispatch.conv(x_cl, w, plan, groups)
         if y is None:
             y = conv_reference(x_cl, w, plan, groups)
     return layout.from_channels_last(y)
@@ -178,13 +182,13 @@ def conv_reference(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
     ``out = sum_tap x[tap] @ w[tap]``. Loops over taps, never over pixels.
     """
     accumulator, result = conv_dtypes(x.dtype, w.dtype)
-    padded = pad_to_plan(x.astype(accumulator, copy=False), plan, 0)
+    offsets_read, read = tap_reader(x.astype(accumulator, copy=False), plan, 0)
     w = w.astype(accumulator, copy=False)
     batch, out_channels = x.shape[0], w.shape[-1]
     out = np.zeros((batch,) + plan.output_shape + (out_channels,), dtype=accumulator)
     per_group_in, per_group_out = w.shape[-2], out_channels // groups
-    for offsets in itertools.product(*(range(k) for k in plan.window_shape)):
-        taps = padded[window_slices(plan, offsets)]
+    for offsets in offsets_read:
+        taps = read(offsets)
         weights = w[offsets]
         if groups == 1:
             out += taps @ weights
@@ -192,4 +196,23 @@ def conv_reference(x: np.ndarray, w: np.ndarray, plan: geometry.WindowPlan,
             taps = taps.reshape(taps.shape[:-1] + (groups, per_group_in))
             weights = weights.reshape(per_group_in, groups, per_group_out)
             out += np.einsum("...gc,cgf->...gf", taps, weights).reshape(out.shape)
+    if gathers(plan, x.shape) and w.dtype.kind == "f":
+        out[..., _skipped_non_finite(w, plan)] = np.nan
     return out.astype(result, copy=False)
+
+
+def _skipped_non_finite(w: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
+    """Output channels that a tap reading only padding turns to NaN (``0 * inf``).
+
+    The gathering path skips such taps; a non-finite weight there still makes every output
+    of its channel NaN, as the padded canvas gives.
+    """
+    read = np.ones(plan.window_shape, dtype=bool)
+    for i, axis in enumerate(plan.axes):
+        along = np.zeros(axis.window, dtype=bool)
+        along[geometry.read_taps(axis)] = True
+        shape = [1] * len(plan.axes)
+        shape[i] = axis.window
+        read = read & along.reshape(shape)
+    non_finite = ~np.isfinite(w).all(axis=-2)        # spatial + (out_channels,)
+    return (non_finite & ~read[..., None]).reshape(-1, w.shape[-1]).any(axis=0)

@@ -20,8 +20,19 @@ __all__ = ["as_array", "quiet_floats", "spatial_rank", "Layout"]
 def as_array(value, name: str) -> np.ndarray:
     """Any array-like (list, NumPy array, object with ``__array__``) as a NumPy array.
 
-    The result may share memory with ``value``; the ops never write into it.
+    The result may share memory with ``value``; the ops never write into it. A masked array
+    is refused: its mask would be silently dropped (the frameworks have no masks either);
+    fill it first, e.g. ``x.filled(0)`` or ``x.filled(np.nan)``.
+
+    Examples
+    --------
+    >>> as_array(np.ma.masked_array([1, 2], mask=[0, 1]), "input")
+    Traceback (most recent call last):
+    TypeError: `input` is a masked array; ventanal would drop its mask: pass x.filled(value) ...
     """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"`{name}` is a masked array; ventanal would drop its mask: pass "
+                        f"x.filled(value) (e.g. x.filled(0) or x.filled(np.nan)) or x.data")
     try:
         array = np.asarray(value)
     except Exception as error:  # e.g. ragged lists, tensors that refuse __array__

@@ -24,9 +24,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-__all__ = ["CACHE_VARIABLE", "ALIGNMENT", "STREAM_MIN_BYTES", "cache_limit", "empty"]
+__all__ = ["CACHE_VARIABLE", "BUDGET_VARIABLE", "DEFAULT_BUDGET_MB", "ALIGNMENT",
+           "STREAM_MIN_BYTES", "budget", "check_budget", "op_bytes", "cache_limit", "empty"]
 
 CACHE_VARIABLE = "VENTANAL_RESULT_CACHE_MB"
+# The memory an op may ask for (its result and the buffers it adds), checked before
+# allocating: a tiny input with a huge padding, dilation or batch of windows is refused in a
+# line instead of exhausting the machine.
+BUDGET_VARIABLE = "VENTANAL_MAX_MB"
+DEFAULT_BUDGET_MB = 1024
 # A cache line, and the widest vector the kernels use (AVX-512): an aligned vector never
 # straddles two lines.
 ALIGNMENT = 64
@@ -75,6 +81,75 @@ def cache_limit() -> int:
         raise ValueError(f"environment variable {CACHE_VARIABLE} must be a number of MiB >= 0 "
                          f"(0, the default, keeps no memory of dead results), got {value!r}")
     return int(megabytes * _MIB)
+
+
+def _megabytes(variable: str, default: float, allowed: str, *, zero_ok: bool) -> float:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = math.nan
+    if not (math.isfinite(megabytes) and (megabytes > 0 or (zero_ok and megabytes == 0))):
+        raise ValueError(f"environment variable {variable} must be {allowed}, got {value!r}")
+    return megabytes
+
+
+def budget() -> int:
+    """Bytes an op may allocate, from ``VENTANAL_MAX_MB`` (default 1024 MiB).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ[BUDGET_VARIABLE] = "nan"
+    >>> budget()
+    Traceback (most recent call last):
+    ValueError: environment variable VENTANAL_MAX_MB must be a number of MiB > 0 ...
+    >>> del os.environ[BUDGET_VARIABLE]
+    >>> budget() == DEFAULT_BUDGET_MB << 20
+    True
+    """
+    return int(_megabytes(BUDGET_VARIABLE, DEFAULT_BUDGET_MB,
+                          f"a number of MiB > 0 (default {DEFAULT_BUDGET_MB})", zero_ok=False)
+               * _MIB)
+
+
+def op_bytes(x_shape, output_shape, out_channels: int, itemsize: int, gather: bool) -> int:
+    """Bytes an op on channels-last ``x_shape`` allocates: its result and one tap-sized
+    buffer, plus, when it gathers the cells its windows read, a copy of the input.
+
+    Python integers: no overflow, whatever the sizes.
+
+    Examples
+    --------
+    >>> op_bytes((1, 4, 4, 1), (10 ** 9, 4), 1, 8, True)
+    96000000128
+    """
+    output = x_shape[0] * math.prod(output_shape) * out_channels
+    taps = x_shape[0] * math.prod(output_shape) * x_shape[-1]
+    extra = math.prod(x_shape) + taps if gather else 0
+    return (output + taps + extra) * itemsize
+
+
+def check_budget(nbytes: int, what: str) -> None:
+    """Refuse, before allocating, an op that needs more than :func:`budget` bytes.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_budget(1 << 40, "MAX pooling")
+    ... except ValueError as error:
+    ...     print(str(error).split(";")[0])
+    MAX pooling needs about 1048576 MiB, more than the limit of 1024 MiB
+    """
+    limit = budget()
+    cache_limit()    # a bad VENTANAL_RESULT_CACHE_MB is reported by the op that meets it
+    if nbytes > limit:
+        raise ValueError(f"{what} needs about {-(-nbytes // _MIB)} MiB, more than the limit "
+                         f"of {limit // _MIB} MiB; set the environment variable "
+                         f"{BUDGET_VARIABLE} to raise it (e.g. {BUDGET_VARIABLE}="
+                         f"{max(2 * limit // _MIB, -(-nbytes // _MIB))})")
 
 
 def _limit_or_zero() -> int:

@@ -8,15 +8,13 @@ available by argument. Window arithmetic comes from :mod:`ventanal.geometry`.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import geometry
 from ..geometry import IntOrSequence, PaddingLike
-from . import pool_dispatch
-from .canvas import pad_to_plan, window_slices
+from . import memory, pool_dispatch
+from .canvas import gathers, tap_reader
 from .dtypes import average_dtypes, lowest
 from .inputs import Layout, as_array, quiet_floats, spatial_rank
 
@@ -154,15 +152,20 @@ def pool(input: ArrayLike, window_shape: IntOrSequence, pooling_type: str = "MAX
                          1 if dilations is None else dilations, ceil_mode=ceil_mode,
                          channels_first=layout.channels_first)
     x = layout.to_channels_last(x)
+    itemsize = (x.dtype if kind == "MAX" else average_dtypes(x.dtype)[0]).itemsize
+    gather = gathers(plan, x.shape)
+    memory.check_budget(memory.op_bytes(x.shape, plan.output_shape, x.shape[-1], itemsize,
+                                        gather), f"{kind} pooling of input shape {x.shape}")
     # The fast kernels (numba, or banded NumPy) give the reference's results; they return
-    # None when VENTANAL_BACKEND=reference asks for the readable implementations below.
+    # None when VENTANAL_BACKEND=reference asks for the readable implementations below, or
+    # is not asked when the windows read mostly padding (the reference gathers the cells read).
     with quiet_floats():
         if kind == "MAX":
-            y = pool_dispatch.max_pool(x, plan)
+            y = None if gather else pool_dispatch.max_pool(x, plan)
             if y is None:
                 y = max_pool_reference(x, plan)
         else:
-            y = pool_dispatch.avg_pool(x, plan, bool(count_include_pad))
+            y = None if gather else pool_dispatch.avg_pool(x, plan, bool(count_include_pad))
             if y is None:
                 y = avg_pool_reference(x, plan, count_include_pad=bool(count_include_pad))
     return layout.from_channels_last(y)
@@ -176,10 +179,6 @@ def _pooling_type(pooling_type) -> str:
     return kind
 
 
-def _offsets(plan: geometry.WindowPlan):
-    return itertools.product(*(range(k) for k in plan.window_shape))
-
-
 def max_pool_reference(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
     """Readable NumPy max pooling of channels-last ``x`` (batch, *spatial, channels).
 
@@ -187,14 +186,10 @@ def max_pool_reference(x: np.ndarray, plan: geometry.WindowPlan) -> np.ndarray:
     ``prod(window_shape)`` taps, never over pixels. Padding is filled with
     the identity of ``maximum``, so it never wins.
     """
-    padded = pad_to_plan(x, plan, lowest(x.dtype))
-    out = None
-    for offsets in _offsets(plan):
-        taps = padded[window_slices(plan, offsets)]
-        if out is None:
-            out = taps.copy()
-        else:
-            np.maximum(out, taps, out=out)
+    offsets, read = tap_reader(x, plan, lowest(x.dtype))
+    out = np.full((x.shape[0],) + plan.output_shape + (x.shape[-1],), lowest(x.dtype))
+    for tap in offsets:
+        np.maximum(out, read(tap), out=out)
     return out
 
 
@@ -218,10 +213,10 @@ def avg_pool_reference(x: np.ndarray, plan: geometry.WindowPlan, *,
                        count_include_pad: bool = False) -> np.ndarray:
     """Readable NumPy average pooling of channels-last ``x``: sum of taps / divisor."""
     accumulator, result = average_dtypes(x.dtype)
-    padded = pad_to_plan(x.astype(accumulator, copy=False), plan, 0)
+    offsets, read = tap_reader(x.astype(accumulator, copy=False), plan, 0)
     total = np.zeros((x.shape[0],) + plan.output_shape + (x.shape[-1],), dtype=accumulator)
-    for offsets in _offsets(plan):
-        total += padded[window_slices(plan, offsets)]
+    for tap in offsets:
+        total += read(tap)
     with np.errstate(invalid="ignore", divide="ignore"):
         total /= average_divisor(plan, count_include_pad).astype(accumulator)
     return total.astype(result, copy=False)

@@ -256,6 +256,8 @@ CELL_NUMBER_SIZE, WINDOW_NUMBER_SIZE = 7.5, 8.5
 #: Cells drawn before the end of a long axis; an axis of at most WHOLE_AXIS cells
 #: (with its padding and room for the ghost window) is drawn whole.
 TAIL_CELLS, WHOLE_AXIS = 9, 16
+# Most cells a strip draws after its first one (a dilated window may span millions).
+_MOST_CELLS = 60
 #: Windows drawn above the strip: the last ones (one per lane) and then the ghost.
 WINDOW_LANES = 3
 
@@ -311,6 +313,8 @@ def show_shapes(input_shape: Any = (397, 397), window: Any = 2, strides: Any = 2
     shape = geometry.normalize_tuple(input_shape, len(np.atleast_1d(input_shape)),
                                      "input_shape")
     n_axes = len(shape)
+    if not 1 <= n_axes <= 3:
+        raise ValueError(f"`input_shape` must have 1 to 3 sizes, got {input_shape!r}")
     windows = geometry.normalize_tuple(window, n_axes, "window")
     steps = geometry.normalize_tuple(strides, n_axes, "strides")
     dilation = geometry.normalize_tuple(dilations, n_axes, "dilations")
@@ -416,7 +420,8 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None,
         first = left
     else:
         first = max(left, min(n - TAIL_CELLS, right - TAIL_CELLS - 3))
-    last = max(right, ghost_end)
+    # A huge padding or dilation is drawn up to a few dozen cells: what fits in the strip.
+    last = min(max(right, ghost_end), first + _MOST_CELLS)
     # Data units per inch (aspect 1: the tighter of width and height), with the right end
     # moved until the next window's number, the rightmost text, fits in the strip.
     x_min, y_range = first - 1.2, 4.0
@@ -428,7 +433,7 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None,
     def per_inch(right_end: float) -> float:
         return max((right_end - x_min) / box[0], y_range / box[1])
 
-    for _ in range(50):
+    for _ in range(50 if ghost_x < x_max else 0):   # a ghost far off the strip is not drawn
         needed = ghost_x + label_inches * per_inch(x_max)
         if needed <= x_max:
             break
@@ -436,10 +441,7 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None,
     cell_inches = 1 / per_inch(x_max)
     widest = text_width(str(max(abs(first), abs(last))) + "-", CELL_NUMBER_SIZE)
     number_size = min(CELL_NUMBER_SIZE, CELL_NUMBER_SIZE * 0.9 * cell_inches / widest)
-    taps = axis.taps()
-    read = np.zeros(n, dtype=bool)
-    inside = taps[(taps >= 0) & (taps < n)]
-    read[inside] = True
+    read = geometry.cells_read(axis)
     for cell in range(first, last + 1):
         if 0 <= cell < n:
             face = "white" if read[cell] else _UNREAD
@@ -458,24 +460,26 @@ def _shape_row_strip(ax: Axes, axis: geometry.AxisWindow | None,
     # The last windows (up to three), then the one that does not fit.
     shown = range(max(0, axis.output - WINDOW_LANES), axis.output)
     for level, index in enumerate(shown):
-        start = int(taps[index][0])
-        if taps[index][-1] < first:
+        start = int(axis.start(index))
+        if int(axis.tap(index, axis.window - 1)) < first:
             continue
         colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
         y = 1.25 + 0.55 * (level % WINDOW_LANES)
         ax.add_patch(FancyBboxPatch((max(start, first - 0.4) + 0.08, y), e - 0.16, 0.38,
                                     boxstyle="round,pad=0,rounding_size=0.15",
                                     facecolor=colour, alpha=0.85, edgecolor="none"))
-        for tap in taps[index]:
+        for tap in axis.window_taps(index, first - 1, last + 2).tolist():
             ax.plot(tap + 0.5, y + 0.19, "o", color="white", markersize=3)
-        ax.text(start + e - 0.05, y + 0.19, f" {index}", ha="left", va="center",
-                fontsize=WINDOW_NUMBER_SIZE, color=colour, fontweight="bold")
+        if start + e < x_max:   # FreeType cannot even clip a label far off the strip
+            ax.text(start + e - 0.05, y + 0.19, f" {index}", ha="left", va="center",
+                    fontsize=WINDOW_NUMBER_SIZE, color=colour, fontweight="bold", clip_on=True)
     y = 1.25 + 0.55 * WINDOW_LANES
     ax.add_patch(FancyBboxPatch((ghost_start + 0.08, y), e - 0.16, 0.38,
                                 boxstyle="round,pad=0,rounding_size=0.15", facecolor="none",
                                 edgecolor=_GHOST, linestyle="--", linewidth=1.3))
-    ax.text(ghost_x, y + 0.19, ghost_label, ha="left", va="center",
-            fontsize=WINDOW_NUMBER_SIZE, color=_GHOST, fontweight="bold")
+    if ghost_x < x_max:
+        ax.text(ghost_x, y + 0.19, ghost_label, ha="left", va="center",
+                fontsize=WINDOW_NUMBER_SIZE, color=_GHOST, fontweight="bold", clip_on=True)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(-0.7, 3.3)
     ax.set_aspect("equal", anchor="W")
