@@ -775,3 +775,18 @@ def test_unknown_sample_lists_valid_names():
         assert name in str(info.value)
     with pytest.raises(ValueError, match="`name`"):
         vd.sample_path("nope")
+
+
+@pytest.mark.parametrize("std", [1e-300, 1e-170, 5e-324])
+def test_gaussian_of_a_vanishing_std_is_its_limit(std):
+    # exp(-d**2 / (2 std**2)) underflows everywhere but the centre: the kernel is all there
+    # (a delta for odd sizes, shared by the 2 or 4 central cells for even ones), not NaN.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        odd, even = vd.gaussian(5, std), vd.gaussian((4, 5), std)
+    expected_odd = np.zeros((5, 5), np.float32)
+    expected_odd[2, 2] = 1
+    expected_even = np.zeros((4, 5), np.float32)
+    expected_even[1:3, 2] = 0.5
+    np.testing.assert_array_equal(odd, expected_odd)
+    np.testing.assert_array_equal(even, expected_even)

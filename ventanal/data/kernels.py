@@ -111,13 +111,22 @@ def gaussian(size: int | Sequence[int] = 5, std: float = 1.0) -> np.ndarray:
         raise TypeError(f"`std` must be a positive number, got {std!r}") from None
     if not (sigma > 0 and math.isfinite(sigma)):
         raise ValueError(f"`std` must be a positive finite number, got {std!r}")
-    rows = np.arange(height) - (height - 1) / 2
-    cols = np.arange(width) - (width - 1) / 2
     # Separable: the outer product of two 1-D Gaussians is the 2-D Gaussian.
     # sigma * sigma, not sigma**2: a huge std gives inf (a flat kernel), not OverflowError.
     spread = 2 * sigma * sigma
-    weights = np.outer(np.exp(-(rows**2) / spread), np.exp(-(cols**2) / spread))
+    weights = np.outer(_bell(height, spread), _bell(width, spread))
     return (weights / weights.sum()).astype(np.float32)
+
+
+def _bell(size: int, spread: float) -> np.ndarray:
+    """exp(-d**2 / spread) over ``size`` cells centred on the middle, scaled so that the
+    central cell(s) weigh 1: a std so small that ``spread`` underflows to 0 gives the limit
+    (all the weight in the centre), not 0 / 0."""
+    squared = (np.arange(size) - (size - 1) / 2) ** 2
+    excess = squared - squared.min()
+    with np.errstate(divide="ignore", invalid="ignore"):   # 0 / 0 only where unused
+        exponent = np.where(excess == 0, 0.0, -excess / spread)
+    return np.exp(exponent)
 
 
 @dataclass(frozen=True, eq=False)
