@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ventanal as vt
@@ -22,7 +22,7 @@ import hostile_files  # noqa: E402
 from fuzz_strategies import examples  # noqa: E402
 
 SUBCOMMANDS = ["extract", "animate", "shapes", "invariance", "receptive-field",
-               "feature-maps", "kernels"]
+               "feature-maps", "kernels", "detect"]
 
 
 def run_cli(arguments, cwd, timeout=120):
@@ -82,14 +82,27 @@ OPTIONS = {
     "receptive-field": ["--size", "--unit", "--image", "--dpi"],
     "feature-maps": ["--layers", "--layer", "--kernels", "--size", "--dpi"],
     "kernels": ["--digits", "--dpi"],
+    "detect": ["--template", "--step", "--scale", "--threshold", "--nms-threshold", "--seed",
+               "--dpi"],
 }
+#: Arguments a subcommand needs before the fuzzed option (detect: a dry run, nothing scored).
+POSITIONAL = {"receptive-field": ["conv3"],
+              "detect": ["circle", "--plan", "--template", "0,0,8,8"]}
+
+
+def test_every_subcommand_is_fuzzed():
+    from ventanal.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = next(action.choices for action in parser._actions if action.choices)
+    assert set(commands) == set(SUBCOMMANDS) == set(OPTIONS)
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
 def test_every_subcommand_survives_hostile_values(command, tmp_path):
     # Each hostile value in each option of the command, all in one process (fast), then one
     # real process with the first of them: status 0 or 2, one line, no traceback.
-    positional = {"receptive-field": ["conv3"]}.get(command, [])
+    positional = POSITIONAL.get(command, [])
     script = "\n".join([
         "import sys, contextlib, io",
         "from ventanal.cli import main",
@@ -128,9 +141,8 @@ def test_every_subcommand_survives_hostile_values(command, tmp_path):
 def test_subcommands_with_random_text_long_run(command, value, option_index, tmp_path_factory):
     options = OPTIONS[command]
     option = options[option_index % len(options)]
-    positional = {"receptive-field": ["conv3"]}.get(command, [])
-    if "\x00" in value:
-        return   # the operating system refuses NUL in arguments before ventanal runs
+    positional = POSITIONAL.get(command, [])
+    assume("\x00" not in value)   # the operating system refuses NUL in arguments
     done = run_cli([command, *positional, option, value, "--out", "o.png"],
                    tmp_path_factory.mktemp("cli"))
     assert done.returncode in (0, 2), done.stderr
