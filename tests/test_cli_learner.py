@@ -152,3 +152,18 @@ def test_conv_with_a_kernel_name_says_to_use_vt_data_kernel():
         vt.conv(image, "bottom_sobel")
     expected = vt.conv(np.eye(5), vt.data.kernel("bottom_sobel"))
     assert expected.shape == (3, 3)
+
+
+def test_the_command_draws_with_agg_whatever_the_default_backend(tmp_path):
+    # A desktop's matplotlibrc may name a GUI backend; the command only writes files.
+    (tmp_path / "matplotlibrc").write_text("backend: svg\n")
+    environment = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    for first in ("", "import matplotlib; "):   # matplotlib imported before the command, or not
+        script = (first + "from ventanal.cli import main; import sys; "
+                  "code = main(['kernels', 'edge', '--out', 'k.png']); "
+                  "print(code, sys.modules['matplotlib'].get_backend().lower())")
+        done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, env=environment)
+        assert done.stdout.split()[-2:] == ["0", "agg"], done.stdout + done.stderr
+        assert (tmp_path / "k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        (tmp_path / "k.png").unlink()

@@ -76,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                          arguments[0] not in ("-h", "--help", "--version")):
         arguments = ["extract", *arguments]  # `ventanal [--lang es ...]`: the main job
     args = parser.parse_args(arguments)
+    if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        # The command writes files: no GUI backend (a desktop's default) for its figures.
+        if "matplotlib" in sys.modules:
+            sys.modules["matplotlib"].use("Agg")
+        else:
+            os.environ["MPLBACKEND"] = "Agg"
     try:
         check_ranges(args)
         return args.func(args)
