@@ -17,7 +17,6 @@ bare and non-contiguous inputs, NaN and infinities. Each test runs on both backe
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import subprocess
@@ -28,6 +27,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from support import environment
 
 import ventanal as vt
 from ventanal import geometry
@@ -42,23 +42,6 @@ BACKENDS = [pytest.param("numba", marks=pytest.mark.skipif(not HAVE_NUMBA, reaso
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 
 
-@contextlib.contextmanager
-def environment(**values):
-    """Set environment variables (None removes one) for the duration of a block."""
-    saved = {key: os.environ.get(key) for key in values}
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def backend(name):

@@ -7,13 +7,11 @@ truncated file, a view into the caller's input...). docs/reliability.md lists th
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 import tracemalloc
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,26 +24,11 @@ from ventanal.ops import canvas
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile_files  # noqa: E402
 import reference  # noqa: E402
+from support import environment  # noqa: E402
 
 MIB = 1 << 20
 
 
-@contextmanager
-def environment(**values):
-    saved = {key: os.environ.get(key) for key in values}
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def peak_bytes(function):
