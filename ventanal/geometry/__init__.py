@@ -38,9 +38,10 @@ from .arguments import (
     normalize_tuple,
 )
 from .fields import Field, receptive_field_step
+from .plans import TABLE_COLUMNS, WindowPlan, axis_row, plan
 from .reads import canvas_cells, cells_read, read_taps, tap_positions
 from .shapes import output_shape, padding_amounts
-from .windows import TABLE_COLUMNS, AxisWindow, WindowPlan, axis_row, effective_window, plan
+from .windows import AxisWindow, effective_window
 
 __all__ = [
     "AxisWindow",

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from .windows import AxisWindow, WindowPlan
+from .plans import WindowPlan
+from .windows import AxisWindow
 
 __all__ = ["canvas_cells", "cells_read", "read_taps", "tap_positions"]
 

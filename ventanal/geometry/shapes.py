@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .arguments import IntOrSequence, PaddingLike, describe, normalize_data_format
-from .windows import WindowPlan, plan
+from .plans import WindowPlan, plan
 
 __all__ = ["output_shape", "padding_amounts"]
 
