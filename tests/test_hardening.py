@@ -270,3 +270,13 @@ def test_flatten_does_not_return_a_view_of_its_input(data_format):
         assert not np.shares_memory(x, y)
         y[...] = -1
         np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("kind", ["MAX", "AVG"])
+def test_empty_input_with_a_huge_padding_is_an_empty_result(kind):
+    # Found by the long fuzz run: AVG built its divisor over the whole output grid
+    # (2**41 windows) although the batch is empty.
+    x = np.zeros((0, 1, 0))
+    y = vt.pool(x, [2], kind, [2], 2 ** 40)
+    assert y.shape == (0, 2 ** 40, 0)   # (1 + 2 * 2**40 - 2) // 2 + 1 windows
+    assert y.dtype == vt.pool(np.zeros((1, 4, 1)), [2], kind, [2]).dtype

@@ -249,9 +249,12 @@ class AxisWindow:
         >>> [r.tolist() for r in ax.taps_within(0, 4)]
         [[1, 0, 0, 0], [2, 2, 2, 1]]
         """
-        starts = self.starts()
-        first = np.maximum(0, -((starts - low) // self.dilation))
-        last = np.minimum(self.window - 1, (high - 1 - starts) // self.dilation)
+        return self._tap_range(self.starts(), low, high)
+
+    def _tap_range(self, start, low: int, high: int):
+        """First and last tap in ``[low, high)`` of windows whose first tap is at ``start``."""
+        first = np.maximum(0, -((start - low) // self.dilation))
+        last = np.minimum(self.window - 1, (high - 1 - start) // self.dilation)
         return first, last
 
     def window_taps(self, index: int, low: int, high: int) -> np.ndarray:
@@ -265,8 +268,7 @@ class AxisWindow:
         ([4], [4, 1000000004])
         """
         start = int(self.start(index))
-        first = max(0, -((start - low) // self.dilation))
-        last = min(self.window - 1, (high - 1 - start) // self.dilation)
+        first, last = (int(v) for v in self._tap_range(start, low, high))
         return start + np.arange(first, max(first, last + 1), dtype=np.int64) * self.dilation
 
     def _count_within(self, low: int, high: int) -> np.ndarray:

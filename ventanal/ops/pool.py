@@ -159,6 +159,10 @@ def pool(input: ArrayLike, window_shape: IntOrSequence, pooling_type: str = "MAX
     # The fast kernels (numba, or banded NumPy) give the reference's results; they return
     # None when VENTANAL_BACKEND=reference asks for the readable implementations below, or
     # is not asked when the windows read mostly padding (the reference gathers the cells read).
+    if x.size == 0:   # no value to pool; AVG's divisor alone would span the output grid
+        dtype = x.dtype if kind == "MAX" else average_dtypes(x.dtype)[1]
+        return layout.from_channels_last(
+            np.zeros((x.shape[0],) + plan.output_shape + (x.shape[-1],), dtype=dtype))
     with quiet_floats():
         if kind == "MAX":
             y = None if gather else pool_dispatch.max_pool(x, plan)
