@@ -72,6 +72,16 @@ def _float_tiff(values: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _written(directory: Path, files: dict[str, tuple[bytes, str, str]]) -> list[Hostile]:
+    """Write ``name -> (bytes, expect, why)`` into ``directory``; the corpus entries."""
+    out = []
+    for name, (data, expect, why) in files.items():
+        path = directory / name
+        path.write_bytes(data)
+        out.append(Hostile(path, expect, why))
+    return out
+
+
 def image_corpus(directory: Path, seed: int = 0) -> list[Hostile]:
     """Truncated, corrupt, bomb and odd images for :func:`ventanal.data.load_image`."""
     rng = np.random.default_rng(seed)
@@ -112,12 +122,7 @@ def image_corpus(directory: Path, seed: int = 0) -> list[Hostile]:
         "text.jpg": (b"not an image\n" * 10, "refuse", "text named .jpg"),
         "gif_header_only.gif": (b"GIF89a\x10\x00\x10\x00", "refuse", "a GIF header alone"),
     }
-    out = []
-    for name, (data, expect, why) in files.items():
-        path = directory / name
-        path.write_bytes(data)
-        out.append(Hostile(path, expect, why))
-    return out
+    return _written(directory, files)
 
 
 def _npy_header(shape: tuple[int, ...], descr: str = "<f8") -> bytes:
@@ -145,12 +150,7 @@ def npy_corpus(directory: Path) -> list[Hostile]:
                         "complex numbers"),
         "empty.npy": (b"", "refuse", "an empty file"),
     }
-    out = []
-    for name, (data, expect, why) in files.items():
-        path = directory / name
-        path.write_bytes(data)
-        out.append(Hostile(path, expect, why))
-    return out
+    return _written(directory, files)
 
 
 def _conv_config(**extra) -> dict:

@@ -94,10 +94,8 @@ def active(work: int | None = None) -> str:
     if value == "auto":
         if work is not None and work < AUTO_NUMBA_MIN_WORK:
             return "numpy"
-        if _numba_modules is not None:
+        if _numba_modules is not None:   # always so in a rehearsal (see _rehearse)
             return "numba"
-        if getattr(_ops, "rehearsing", False):
-            raise _Rehearsed
         if _numba_error is None:
             _ops.missing = True   # the op is rehearsed once they are loaded
             _queue("kernels", _load_kernels)
