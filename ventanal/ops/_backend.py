@@ -148,6 +148,12 @@ def numba_kernels(required: bool = False) -> SimpleNamespace | None:
     return _numba_modules
 
 
+def loaded_kernels() -> SimpleNamespace | None:
+    """The kernels' namespace if numba and the kernels are loaded already, else None (never
+    imports anything)."""
+    return _numba_modules
+
+
 def _kernels() -> SimpleNamespace:
     """Every kernel entry point the dispatch modules call: the one place that knows which
     module holds which kernel. Each compiled one is :class:`Guarded` by its numba dispatcher."""
@@ -156,6 +162,7 @@ def _kernels() -> SimpleNamespace:
         _numba_conv_tiles,
         _numba_convolve,
         _numba_doubling,
+        _numba_memory,
         _numba_pool,
         _numba_pooling,
     )
@@ -172,7 +179,8 @@ def _kernels() -> SimpleNamespace:
            for name in ("conv_channels", "conv_planes", "im2col")},
         **{name: guarded(_numba_conv, name, _numba_conv_tiles)
            for name in ("conv_plane_tiles", "conv_tiles")},
-        PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS)
+        PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS,
+        result_memory=_numba_memory.result_memory)
 
 
 def _import_kernels() -> SimpleNamespace:

@@ -1,16 +1,17 @@
-"""Memory of results: fresh by default, recycled only when the user asks.
+"""Memory of results: owned by each result, recycled once it dies.
 
-:func:`empty` gives every result of the fast paths its own fresh memory. Small results are
-plain ``np.empty`` arrays; large ones are carved from a private byte buffer at a 64-byte
-boundary, so that the kernels can write them with non-temporal stores (whole aligned vectors),
-and only that result references the buffer: it is freed with the result.
+:func:`empty` gives every result of the fast paths an array that owns its memory
+(``flags.owndata``). Once the numba kernels are loaded, a large result (4 MiB and more) is
+allocated through ventanal's NumPy memory handler (:mod:`ventanal.ops._numba_memory`): 64-byte
+aligned, so that the kernels can write it with non-temporal stores (whole aligned vectors),
+and when it dies its memory goes to a small pool that the next result of the same size takes,
+instead of back to the operating system. A fresh multi-MiB block costs page faults when first
+written (the kernel zeroes every page), as much as a memory-bound pooling itself; a recycled
+one costs nothing. Results are still ordinary arrays, never sharing memory with a live array.
 
-A fresh multi-MiB result costs page faults when first written, which can be as much as the
-op itself. Like the frameworks' allocators, ventanal can instead recycle the memory of large
-results once every array using it has been garbage-collected: set
-``VENTANAL_RESULT_CACHE_MB`` to the MiB of such idle memory to keep (default 0: off). Recycled
-results are ordinary writeable arrays, never shared with a live array; only ``flags.owndata``
-is False, their memory belonging to the cache until they die. ``benchmarks/README.md``
+``VENTANAL_RESULT_CACHE_MB`` caps the idle memory kept (default 256 MiB; 0 gives every dead
+result back at once); :func:`release_idle` frees it now. On the NumPy path before the kernels
+are loaded, or without numba, results are plain ``np.empty`` arrays. ``benchmarks/README.md``
 measures both.
 """
 
@@ -18,16 +19,19 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-import weakref
-from collections import OrderedDict
 
 import numpy as np
 
-__all__ = ["CACHE_VARIABLE", "BUDGET_VARIABLE", "DEFAULT_BUDGET_MB", "ALIGNMENT",
-           "STREAM_MIN_BYTES", "budget", "check_budget", "op_bytes", "cache_limit", "empty"]
+from . import _backend
+
+__all__ = ["CACHE_VARIABLE", "DEFAULT_CACHE_MB", "BUDGET_VARIABLE", "DEFAULT_BUDGET_MB",
+           "ALIGNMENT", "STREAM_MIN_BYTES", "budget", "check_budget", "op_bytes",
+           "cache_limit", "empty", "idle_bytes", "release_idle"]
 
 CACHE_VARIABLE = "VENTANAL_RESULT_CACHE_MB"
+# Idle memory of dead results kept for the next ones: a loop over batches of 8x256x256x64
+# float32 images needs 32-128 MiB per op.
+DEFAULT_CACHE_MB = 256
 # The memory an op may ask for (its result and the buffers it adds), checked before
 # allocating: a tiny input with a huge padding, dilation or batch of windows is refused in a
 # line instead of exhausting the machine.
@@ -36,8 +40,8 @@ DEFAULT_BUDGET_MB = 1024
 # A cache line, and the widest vector the kernels use (AVX-512): an aligned vector never
 # straddles two lines.
 ALIGNMENT = 64
-# Results at least this large are aligned (and, if the user opts in, recycled); smaller ones
-# come from malloc's own free lists and stay in the caches anyway.
+# Results at least this large are aligned and recycled; smaller ones come from malloc's own
+# free lists (glibc keeps freed blocks under 32 MiB) and stay in the caches anyway.
 ALIGNED_MIN_BYTES = 4 << 20
 # Results at least this large are written with non-temporal stores where a kernel can: they
 # bypass the cache, which a result larger than a core's L2 would leave anyway, and skip
@@ -45,13 +49,9 @@ ALIGNED_MIN_BYTES = 4 << 20
 STREAM_MIN_BYTES = 4 << 20
 _MIB = 1 << 20
 
-_cache_lock = threading.Lock()
-_idle: OrderedDict[int, list[np.ndarray]] = OrderedDict()   # nbytes -> idle raw buffers
-_idle_bytes = 0
-
 
 def cache_limit() -> int:
-    """Bytes of idle result memory to keep, from ``VENTANAL_RESULT_CACHE_MB`` (default 0).
+    """Bytes of idle result memory to keep, from ``VENTANAL_RESULT_CACHE_MB`` (default 256).
 
     Raises
     ------
@@ -70,17 +70,9 @@ def cache_limit() -> int:
     ValueError: environment variable VENTANAL_RESULT_CACHE_MB must be a number of MiB >= 0 ...
     >>> del os.environ[CACHE_VARIABLE]
     """
-    value = os.environ.get(CACHE_VARIABLE, "").strip()
-    if not value:
-        return 0
-    try:
-        megabytes = float(value)
-    except ValueError:
-        megabytes = math.nan
-    if not (math.isfinite(megabytes) and megabytes >= 0):
-        raise ValueError(f"environment variable {CACHE_VARIABLE} must be a number of MiB >= 0 "
-                         f"(0, the default, keeps no memory of dead results), got {value!r}")
-    return int(megabytes * _MIB)
+    return int(_megabytes(CACHE_VARIABLE, DEFAULT_CACHE_MB,
+                          f"a number of MiB >= 0 (default {DEFAULT_CACHE_MB}; 0 keeps no "
+                          f"memory of dead results)", zero_ok=True) * _MIB)
 
 
 def _megabytes(variable: str, default: float, allowed: str, *, zero_ok: bool) -> float:
@@ -152,90 +144,44 @@ def check_budget(nbytes: int, what: str) -> None:
                          f"{max(2 * limit // _MIB, -(-nbytes // _MIB))})")
 
 
-def _limit_or_zero() -> int:
-    """:func:`cache_limit` where an error cannot be raised (a finaliser): a bad value keeps
-    nothing, and the next :func:`empty` reports it."""
-    try:
-        return cache_limit()
-    except ValueError:
-        return 0
-
-
-def _release(raw: np.ndarray) -> None:
-    """Called when the last array on ``raw`` dies: keep ``raw`` idle for reuse, within the limit."""
-    global _idle_bytes
-    limit = _limit_or_zero()
-    with _cache_lock:
-        if raw.nbytes > limit:
-            return
-        while _idle_bytes + raw.nbytes > limit and _idle:
-            size, buffers = next(iter(_idle.items()))   # the least recently used size
-            buffers.pop()
-            _idle_bytes -= size
-            if not buffers:
-                del _idle[size]
-        _idle.setdefault(raw.nbytes, []).append(raw)
-        _idle.move_to_end(raw.nbytes)
-        _idle_bytes += raw.nbytes
-
-
-def _forget_idle() -> None:
-    global _idle_bytes
-    with _cache_lock:
-        _idle.clear()
-        _idle_bytes = 0
-
-
-def _aligned(nbytes: int) -> np.ndarray:
-    """``nbytes`` fresh bytes starting at an :data:`ALIGNMENT` boundary (NumPy gives 16)."""
-    spare = np.empty(nbytes + ALIGNMENT, np.uint8)
-    offset = -spare.ctypes.data % ALIGNMENT
-    return spare[offset:offset + nbytes]
-
-
 def empty(shape, dtype) -> np.ndarray:
-    """``np.empty(shape, dtype)`` for a result: large ones 64-byte aligned, recycled on opt-in.
+    """``np.empty(shape, dtype)`` for a result: large ones aligned and recycled once loaded.
 
     Examples
     --------
     >>> y = empty((1 << 21,), np.float32)        # 8 MiB
-    >>> y.ctypes.data % ALIGNMENT, np.shares_memory(y, empty((1 << 21,), np.float32))
-    (0, False)
+    >>> y.flags.owndata, y.shape, np.shares_memory(y, empty((1 << 21,), np.float32))
+    (True, (2097152,), False)
     """
-    global _idle_bytes
     limit = cache_limit()    # checked at every call: a bad value is reported here
     dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < ALIGNED_MIN_BYTES:
-        return np.empty(shape, dtype)
-    if limit == 0:
-        if _idle:
-            _forget_idle()
-        return _aligned(nbytes).view(dtype).reshape(shape)
-    raw = None
-    with _cache_lock:
-        buffers = _idle.get(nbytes)
-        if buffers:
-            raw = buffers.pop()
-            _idle_bytes -= nbytes
-            if not buffers:
-                del _idle[nbytes]
-    if raw is None:
-        raw = _aligned(nbytes)
-    flat = np.frombuffer(memoryview(raw), dtype=dtype)
-    # ``flat.base`` is the memoryview that every view of the result keeps alive (NumPy stops
-    # its base chains at the first object that is not an array): when it dies, nothing uses
-    # ``raw`` any more.
-    weakref.finalize(flat.base, _release, raw)
-    return flat.reshape(shape)
+    kernels = _backend.loaded_kernels()
+    if kernels is not None and kernels.result_memory is not None:
+        kernels.result_memory.set_limit(limit)
+        if math.prod(shape) * dtype.itemsize >= ALIGNED_MIN_BYTES:
+            return kernels.result_memory.empty(shape, dtype)
+    return np.empty(shape, dtype)
 
 
-def _forget_idle_after_fork() -> None:
-    global _cache_lock, _idle_bytes
-    _cache_lock = threading.Lock()   # another thread may have held it at the fork
-    _idle.clear()
-    _idle_bytes = 0
+def idle_bytes() -> int:
+    """Bytes of dead results' memory kept for the next results (at most
+    ``VENTANAL_RESULT_CACHE_MB``).
+
+    >>> idle_bytes() >= 0
+    True
+    """
+    kernels = _backend.loaded_kernels()
+    if kernels is None or kernels.result_memory is None:
+        return 0
+    return kernels.result_memory.idle_bytes()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_idle_after_fork)
+def release_idle() -> None:
+    """Give the memory of dead results kept for the next ones back to the operating system.
+
+    >>> release_idle(); idle_bytes()
+    0
+    """
+    kernels = _backend.loaded_kernels()
+    if kernels is not None and kernels.result_memory is not None:
+        kernels.result_memory.release()
