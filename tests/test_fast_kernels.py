@@ -783,6 +783,10 @@ def test_conv_special_values_stay_in_their_windows(name, special, shape, kernel,
     ((1, 40, 1), (7,), 1, 1, "CAUSAL", 32, "float32"),              # 1-D
     ((2, 9, 14, 64), (3, 3), 1, 1, "SAME", 64, "float32"),   # 576 terms: tiles on AVX-512
     ((1, 7, 8, 40), (3, 3), 1, 1, "VALID", 32, "float64"),
+    # rows too long for one band of the kernel's padded buffer: bands of 5 and of 3 rows
+    ((1, 12, 70, 64), (3, 3), 1, 1, "SAME", 64, "float64"),
+    ((1, 20, 70, 64), (3, 3), 2, 1, "SAME", 64, "float64"),
+    ((1, 3, 40, 200, 8), (2, 3, 3), 1, (1, 2, 1), "SAME", 16, "float64"),   # 3-D, bands of 6
 ])
 def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilations, padding,
                                            out_channels, dtype, monkeypatch):

@@ -11,10 +11,11 @@ Conventions (rows, tasks, ``geo``) in :mod:`._numba_rows`. Both kernels multiply
   thousand taps (``benchmarks/README.md``).
 * :func:`conv_tiles`: float convolutions with few terms (taps x input channels) per output and
   output channels in strips of two vectors (16 float32 with AVX2, 32 with AVX-512;
-  :func:`._numba_vectors.vector_bytes`), on the zero-padded input: tiles of six pixels (fewer
-  at the end of a row) by one strip, or two strips with AVX-512's 32 registers, accumulate in
-  vector registers (:func:`_tile_typing`) and go to memory with non-temporal stores when
-  aligned.
+  :func:`._numba_vectors.vector_bytes`): each call pads the input rows a band of its output
+  rows reads into a buffer of its own, small enough to stay in the core's cache; tiles of six
+  pixels (fewer at the end of a row) by one strip, or two strips with AVX-512's 32 registers,
+  accumulate in vector registers (:func:`_tile_typing`) and go to memory with non-temporal
+  stores when aligned.
 
 numba cannot keep such a tile in registers by itself: written in Python, the accumulators live
 in memory and the weights are reloaded for every pixel.
@@ -36,11 +37,13 @@ from ._numba_rows import (
     OUTPUT,
     READ_COUNT,
     READ_OFFSET,
+    SIZE,
     SPAN,
     STRIDE,
     WIDTH,
     axis_taps,
     copy_cells,
+    fill,
 )
 from ._numba_vectors import store_fence, vector_bytes
 
@@ -335,40 +338,86 @@ _tile = _make_tile(2)
 _tile_wide = _make_tile(4)
 
 
-@njit(**_OPTIONS)
-def conv_tiles(xp, offsets, w2, out2, geo, canvas, stream, first_task, last_task):
-    """Convolution of a padded canvas (``pad_to_plan``) by tiles of six output pixels and
-    ``strip`` output channels (``2 * strip`` with AVX-512 when they divide the channels) held
-    in registers (:func:`_tile_typing`).
+# Bytes of the zero-padded input rows one call of conv_tiles builds at a time: a band of output
+# rows reads them again for every output channel strip and term, so they should stay in a
+# core's L2 (1-2 MiB on the benchmark machines), beside the weights.
+_BAND_BYTES = 256 << 10
 
-    ``xp`` is the canvas flattened, ``canvas`` its (batch, D, H, W, channels) shape,
-    ``offsets[k]`` the element offset of term ``k`` (tap, input channel) from a window's first
-    cell, ``w2`` the (terms, out channels) weights and ``out2`` (pixels, out channels); one task
-    per output row. The pixels left over at the end of a row (fewer than six) make one smaller
-    tile (summed term by term, as they were before, they took a large share of the time).
+
+@njit(**_OPTIONS)
+def conv_tiles(x2, taps_d, taps_h, taps_w, geo, w2, out2, stream, first_task, last_task):
+    """Convolution by tiles of six output pixels and ``strip`` output channels (``2 * strip``
+    with AVX-512 when they divide the channels) held in registers (:func:`_tile_typing`).
+
+    ``x2`` is the input's rows (one per ``(batch, d, h)``, ``W * channels`` long), ``taps_*``
+    the offsets of each axis's taps from a window's first cell, ``w2`` the (terms, out
+    channels) weights with terms in (tap d, tap h, tap w, channel) order and ``out2`` (pixels,
+    out channels); one task per output row. The call copies the input rows a band of its
+    output rows reads into a zero-padded buffer of its own (``_BAND_BYTES``, so it stays in
+    the core's cache; the padding is what the plan's table says: ``span`` cells per axis, the
+    input's ``read_count`` cells at ``read_offset``), and the tiles read it through the
+    element offset of each term. The pixels left over at the end of a row (fewer than six)
+    make one smaller tile (summed term by term, as they were before, they took a large share
+    of the time).
     """
     sd, Do = geo[DEPTH, STRIDE], geo[DEPTH, OUTPUT]
     sh, Ho = geo[HEIGHT, STRIDE], geo[HEIGHT, OUTPUT]
     sw, Wo = geo[WIDTH, STRIDE], geo[WIDTH, OUTPUT]
-    Dp, Hp, Wp, C = canvas[1], canvas[2], canvas[3], canvas[4]
+    D, H = geo[DEPTH, SIZE], geo[HEIGHT, SIZE]
+    depth, span = geo[DEPTH, EFFECTIVE_WINDOW], geo[WIDTH, SPAN]
+    d_start, d_read = geo[DEPTH, READ_OFFSET], geo[DEPTH, READ_COUNT]
+    h_start, h_read = geo[HEIGHT, READ_OFFSET], geo[HEIGHT, READ_COUNT]
+    w_start, w_read = geo[WIDTH, READ_OFFSET], geo[WIDTH, READ_COUNT]
     terms, N = w2.shape
+    C = terms // (taps_d.size * taps_h.size * taps_w.size)
+    row_cells = span * C
+    # output rows per band: as many as fit the buffer, at least one
+    band = max(1, min(Ho, (_BAND_BYTES // (x2.itemsize * row_cells * depth)
+                           - geo[HEIGHT, EFFECTIVE_WINDOW]) // sh + 1))
+    band_rows = (band - 1) * sh + geo[HEIGHT, EFFECTIVE_WINDOW]
+    buffer = np.empty(depth * band_rows * row_cells, x2.dtype)
+    offsets = np.empty(terms, np.int64)
+    k = 0
+    for td in taps_d:
+        for th in taps_h:
+            for tw in taps_w:
+                for c in range(C):
+                    offsets[k] = ((td * band_rows + th) * span + tw) * C + c
+                    k += 1
     strip = 2 * (VECTOR_BYTES // w2.itemsize)
     step = sw * C
     wide = _WIDE and N % (2 * strip) == 0
-    for task in range(first_task, last_task):
+    task = first_task
+    while task < last_task:
         i = task % Ho
         q = task // Ho
-        origin = (((q // Do) * Dp + (q % Do) * sd) * Hp + i * sh) * Wp * C
-        row = task * Wo
-        for j in range(0, Wo, _TILE_ROWS):
-            rows = min(_TILE_ROWS, Wo - j)
-            if wide:
-                for co in range(0, N, 2 * strip):
-                    _tile_wide(xp, origin + j * step, step, offsets, w2, co, out2, row + j,
-                               rows, stream)
-            else:
-                for co in range(0, N, strip):
-                    _tile(xp, origin + j * step, step, offsets, w2, co, out2, row + j, rows,
-                          stream)
+        rows = min(last_task - task, Ho - i, band)    # output rows of this band, one plane
+        b, od = q // Do, q % Do
+        # the canvas rows the band reads, from the first tap of window (od, i)
+        for dz in range(depth):
+            d = od * sd + dz - d_start
+            for r in range((rows - 1) * sh + geo[HEIGHT, EFFECTIVE_WINDOW]):
+                h = i * sh + r - h_start
+                line = buffer[(dz * band_rows + r) * row_cells:]
+                if 0 <= d < d_read and 0 <= h < h_read:
+                    fill(line, w_start * C, 0)
+                    copy_cells(line[w_start * C:], x2[(b * D + d) * H + h], w_read * C)
+                    fill(line[(w_start + w_read) * C:], (span - w_start - w_read) * C, 0)
+                else:
+                    fill(line, row_cells, 0)
+        for t in range(rows):
+            origin = t * sh * row_cells
+            row = (task + t) * Wo
+            for j in range(0, Wo, _TILE_ROWS):
+                count = min(_TILE_ROWS, Wo - j)
+                if wide:
+                    for co in range(0, N, 2 * strip):
+                        _tile_wide(buffer, origin + j * step, step, offsets, w2, co, out2,
+                                   row + j, count, stream)
+                else:
+                    for co in range(0, N, strip):
+                        _tile(buffer, origin + j * step, step, offsets, w2, co, out2, row + j,
+                              count, stream)
+        task += rows
     if stream:
         store_fence()

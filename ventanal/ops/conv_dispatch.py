@@ -22,7 +22,6 @@ import numpy as np
 from .. import geometry
 from . import _backend, _numpy_conv, memory
 from .canonical import Canonical
-from .canvas import pad_to_plan
 from .dtypes import NUMBA_DTYPES, conv_dtypes
 from .threads import run_tasks
 
@@ -84,25 +83,20 @@ def _streamable(out2: np.ndarray, vector_bytes: int) -> bool:
 
 
 def _conv_tiles(kernels, job: Canonical, w, accumulator, out5, result) -> np.ndarray:
-    """``conv_tiles`` on the zero-padded canvas of the input (``pad_to_plan``: the input's size
-    plus its padding, a small array beside the many output channels)."""
-    canvas = pad_to_plan(job.rows.astype(accumulator, copy=False), job.plan, 0,
-                         allocate=memory.empty)
-    B, Dp, Hp, Wp, C = canvas.shape
-    taps_d, taps_h, taps_w = (axis.tap(0, np.arange(axis.window)) - axis.start(0)
-                              for axis in job.axes)
-    # element offset of term (tap, channel) from the window's first cell, in the canvas
-    offsets = (((taps_d[:, None, None, None] * Hp + taps_h[None, :, None, None]) * Wp
-                + taps_w[None, None, :, None]) * C + np.arange(C)).ravel().astype(np.int64)
+    """``conv_tiles``, which pads the input rows each band of output rows reads itself."""
+    B, D, H, W, C = job.rows.shape
+    rows = np.ascontiguousarray(job.rows.reshape(-1, W * C), accumulator)
+    # offset of each tap from its window's first cell, per axis
+    taps_d, taps_h, taps_w = (np.asarray(axis.tap(0, np.arange(axis.window)) - axis.start(0),
+                                         np.int64) for axis in job.axes)
     out_channels = w.shape[-1]
     w2 = np.ascontiguousarray(w.reshape(-1, out_channels), accumulator)
     out2 = out5.reshape(-1, out_channels)
     stream = _streamable(out2, kernels.vector_bytes())
     tasks = B * out5.shape[1] * out5.shape[2]
     run_tasks(kernels.conv_tiles,
-              (canvas.reshape(-1), offsets, w2, out2, job.geo,
-               np.array(canvas.shape, np.int64), stream),
-              tasks, out2.size * offsets.size)
+              (rows, taps_d, taps_h, taps_w, job.geo, w2, out2, stream),
+              tasks, out2.size * w2.shape[0])
     return result
 
 
