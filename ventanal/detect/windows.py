@@ -100,7 +100,7 @@ def axis_starts(axis: AxisWindow, edge: str) -> np.ndarray:
     if edge == "snap" and axis.read_after < 0:
         # The cells past the last window (geometry's read_after < 0): one more window,
         # moved back so that it ends at the border.
-        starts = np.append(starts, axis.size - axis.window)
+        starts = np.append(starts, axis.border_start)
     return starts.astype(np.int64)
 
 

@@ -156,6 +156,17 @@ class AxisWindow:
         return int(self.start(self.output))
 
     @property
+    def border_start(self) -> int:
+        """Where a window ending on the input's last cell starts (a detector's window snapped
+        back to the border).
+
+        >>> from ventanal.geometry import plan
+        >>> plan((11,), 4, strides=3).axes[0].border_start
+        7
+        """
+        return self.size - self.effective_window
+
+    @property
     def drawn_cells(self) -> tuple[int, int]:
         """First and last position a picture of this axis shows: input, padding, overhang.
 
