@@ -53,6 +53,7 @@ import atexit
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TypeVar
@@ -224,6 +225,10 @@ _ops = threading.local()   # .depth: op functions of this thread under way
 _OP_WORKER_PREFIX = "ventanal_"
 
 
+# Seconds the background thread waits before its first job (see _work).
+_START_DELAY = 0.01
+
+
 def starts_background(op: _Op) -> _Op:
     """Decorate an op function of a dispatch module: the kernels it uses are :class:`Guarded`
     during the call, and the background jobs the call queued start when it returns (so the
@@ -376,6 +381,10 @@ def _start_worker() -> None:
 
 def _work() -> None:
     global _running, _worker
+    # Let the call that started this thread return first: the jobs (numba's import above all,
+    # whose loading of LLVM's shared library never releases the GIL) would otherwise hold the
+    # GIL while that call waits for it to return to its caller (5 ms and more).
+    time.sleep(_START_DELAY)
     while True:
         with _background:
             if not _jobs or _exiting:
