@@ -11,7 +11,8 @@ operating system, and the next result of the same size takes it without page fau
 The four functions NumPy calls are numba ``cfunc`` s: native code, no Python and no GIL needed,
 so they are safe wherever NumPy frees an array, interpreter exit included (llvmlite keeps its
 code mapped at exit, and the objects here are never released). NumPy allocates and frees
-array data with the GIL held, which serialises every access to the pool.
+array data with the GIL held (arrays are Python objects), which serialises every access to
+the pool; on a free-threaded Python the pool is not used.
 
 The pool is one block of 64-bit integers (never freed): the limit in bytes, the idle bytes,
 a clock, then :data:`SLOTS` slots of (size, address, time of return). A block returns to the
@@ -23,6 +24,7 @@ path of :func:`ventanal.ops.memory.empty`, which the tests compare against.
 from __future__ import annotations
 
 import ctypes
+import sys
 
 import numpy as np
 from numba import carray, cfunc, njit, types
@@ -220,6 +222,9 @@ class ResultMemory:
 
 
 def _build() -> ResultMemory | None:
+    gil = getattr(sys, "_is_gil_enabled", None)
+    if gil is not None and not gil():   # free-threaded Python: nothing serialises the pool
+        return None
     try:
         return ResultMemory()
     except (AttributeError, ImportError, OSError, ValueError):   # no C API table to reach
