@@ -3,6 +3,7 @@ built from the operation's arguments, and the table compiled kernels read them f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,13 +87,18 @@ class WindowPlan:
         if rank < len(self.axes):
             raise ValueError(f"`rank` must be at least the plan's {len(self.axes)} axes, "
                              f"got {rank}")
-        unit = plan((1,), 1).axes
-        return WindowPlan(unit * (rank - len(self.axes)) + self.axes)
+        return WindowPlan((_unit_axis(),) * (rank - len(self.axes)) + self.axes)
 
 
 TABLE_COLUMNS = ("size", "window", "stride", "dilation", "pad_before", "output", "span",
                  "interior_first", "interior_stop", "read_offset", "read_count",
                  "effective_window", "first_tap")
+
+
+@functools.cache
+def _unit_axis() -> AxisWindow:
+    """An axis of one cell and one tap (what :meth:`WindowPlan.lifted` adds), built once."""
+    return plan((1,), 1).axes[0]
 
 
 def axis_row(axis: AxisWindow) -> tuple[int, ...]:
