@@ -70,8 +70,12 @@ class WindowPlan:
         >>> plan((10,), 3, strides=2, padding="SAME").table().tolist()
         [[10, 3, 2, 1, 0, 5, 11, 0, 4, 0, 10, 3, 0]]
         """
-        return np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
-            len(self.axes), len(TABLE_COLUMNS))
+        table = self.__dict__.get("_table")
+        if table is None:   # built once per plan (a few dozen microseconds of Python)
+            table = np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
+                len(self.axes), len(TABLE_COLUMNS))
+            object.__setattr__(self, "_table", table)
+        return table.copy()   # the caller's own, writeable, as the kernels' types expect
 
     def lifted(self, rank: int) -> WindowPlan:
         """The plan with leading axes of one cell and one tap, ``rank`` axes in all.
@@ -87,7 +91,10 @@ class WindowPlan:
         if rank < len(self.axes):
             raise ValueError(f"`rank` must be at least the plan's {len(self.axes)} axes, "
                              f"got {rank}")
-        return WindowPlan((_unit_axis(),) * (rank - len(self.axes)) + self.axes)
+        lifted = self.__dict__.setdefault("_lifted", {})
+        if rank not in lifted:
+            lifted[rank] = WindowPlan((_unit_axis(),) * (rank - len(self.axes)) + self.axes)
+        return lifted[rank]
 
 
 TABLE_COLUMNS = ("size", "window", "stride", "dilation", "pad_before", "output", "span",
@@ -216,8 +223,15 @@ def plan(input_shape: Sequence[int], window_shape: IntOrSequence, strides: IntOr
     pad = normalize_padding(padding, n_axes, channels_first=channels_first)
     if not isinstance(ceil_mode, (bool, np.bool_)):
         raise TypeError(f"`ceil_mode` must be True or False, got {describe(ceil_mode)}")
-    axes = tuple(
+    return _planned(shape, window, stride, dilation, pad, bool(ceil_mode))
+
+
+@functools.lru_cache(maxsize=256)
+def _planned(shape: tuple[int, ...], window: tuple[int, ...], stride: tuple[int, ...],
+             dilation: tuple[int, ...], pad, ceil_mode: bool) -> WindowPlan:
+    """The plan of normalised arguments; the same (immutable) plan for the same arguments, so
+    that an op called again and again reuses its table and lifted plan."""
+    return WindowPlan(tuple(
         _axis_window(shape[i], window[i], stride[i], dilation[i],
-                     pad if isinstance(pad, str) else pad[i], bool(ceil_mode), i)
-        for i in range(n_axes))
-    return WindowPlan(axes)
+                     pad if isinstance(pad, str) else pad[i], ceil_mode, i)
+        for i in range(len(shape))))
