@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @contextlib.contextmanager
@@ -12,15 +22,16 @@ def environment(**values: str | None) -> Iterator[None]:
     """Set environment variables (None removes one) for the duration of a block."""
     saved = {key: os.environ.get(key) for key in values}
     try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(values)
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environment(saved)
+
+
+def window_coverage(shape, origins, size) -> np.ndarray:
+    """How many windows of ``size`` (height, width) at ``origins`` (x, y) cover each pixel of an
+    image of ``shape``, by brute force (windows clipped to the image)."""
+    count = np.zeros(shape, dtype=int)
+    for x, y in origins:
+        count[y:y + size[0], x:x + size[1]] += 1
+    return count

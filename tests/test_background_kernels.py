@@ -272,18 +272,23 @@ class StandInDispatcher:
         self.overloads[signature] = "machine code"
 
 
-def test_guard_queues_a_compilation_and_raises_until_it_is_done(monkeypatch):
-    monkeypatch.delenv("VENTANAL_BACKEND", raising=False)
-    dispatcher = StandInDispatcher()
-    kernel = _backend.Guarded(lambda *args: ("ran", args), dispatcher)
-
+def op_running(kernel):
+    """An op that runs ``kernel`` and takes "the NumPy path" while it is not compiled."""
     @_backend.starts_background
     def op(*args):
         try:
             return kernel(*args)
         except _backend.KernelsNotReady:
             return "numpy path"
+    return op
 
+
+def test_guard_queues_a_compilation_and_raises_until_it_is_done(monkeypatch):
+    monkeypatch.delenv("VENTANAL_BACKEND", raising=False)
+    dispatcher = StandInDispatcher()
+    kernel = _backend.Guarded(lambda *args: ("ran", args), dispatcher)
+
+    op = op_running(kernel)
     assert op(1, 2.0) == "numpy path"
     assert _backend.wait_for_background(timeout=60)
     assert dispatcher.compiled == [("int", "float")]
@@ -303,13 +308,7 @@ def test_guard_does_not_retry_a_failed_compilation(monkeypatch):
     dispatcher = StandInDispatcher(fail=True)
     kernel = _backend.Guarded(lambda *args: "ran", dispatcher)
 
-    @_backend.starts_background
-    def op(*args):
-        try:
-            return kernel(*args)
-        except _backend.KernelsNotReady:
-            return "numpy path"
-
+    op = op_running(kernel)
     for _ in range(3):
         assert op(frozenset()) == "numpy path"
         assert _backend.wait_for_background(timeout=60)

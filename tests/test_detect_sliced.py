@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import window_coverage
 
 import ventanal as vt
 from ventanal.detect import (
@@ -184,13 +185,6 @@ def test_progress_callback_and_errors():
                        tile=32)
 
 
-def brute_coverage(shape, origins, size):
-    count = np.zeros(shape, dtype=int)
-    for x, y in origins:
-        count[y:y + size[0], x:x + size[1]] += 1
-    return count
-
-
 @settings(max_examples=100)
 @given(h=st.integers(8, 60), w=st.integers(8, 60), k=st.integers(2, 8), s=st.integers(1, 10),
        edge=st.sampled_from(["drop", "snap", "pad"]), scale=st.sampled_from([None, 1.3, 2.0]))
@@ -201,7 +195,7 @@ def test_plan_counts_and_coverage(h, w, k, s, edge, scale):
     assert first.windows == len(origins)
     if edge == "drop":
         assert first.windows == int(np.prod(vt.output_shape((h, w), k, s, "VALID")))
-    count = brute_coverage((h, w), origins, (k, k))
+    count = window_coverage((h, w), origins, (k, k))
     assert first.never_visited == int((count == 0).sum())
     assert first.most_visits == int(count.max())
     for lv in report.levels:

@@ -6,20 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import window_coverage
 
 import ventanal as vt
 from ventanal.detect import pyramid, tiles, to_original, window_origins, window_view, windows
 from ventanal.detect.pyramid import level_shapes
 
 sizes = st.integers(1, 12)
-
-
-def coverage(shape, origins, size):
-    """How many windows cover each pixel (windows clipped to the image)."""
-    count = np.zeros(shape, dtype=int)
-    for x, y in origins:
-        count[y:y + size[0], x:x + size[1]] += 1
-    return count
 
 
 @settings(max_examples=200)
@@ -39,11 +32,11 @@ def test_origins_count_position_and_coverage(h, w, kh, kw, sh, sw, edge):
         assert (origins >= 0).all()
         assert (origins[:, 0] + kw <= w).all() and (origins[:, 1] + kh <= h).all()
         if sh <= kh and sw <= kw:
-            assert (coverage((h, w), origins, (kh, kw)) > 0).all()
+            assert (window_coverage((h, w), origins, (kh, kw)) > 0).all()
     if edge == "pad":
         assert (origins[:, 0] < w).all() and (origins[:, 1] < h).all()
         if sh <= kh and sw <= kw:
-            assert (coverage((h, w), origins, (kh, kw)) > 0).all()
+            assert (window_coverage((h, w), origins, (kh, kw)) > 0).all()
     # raster order: y slow, x fast, each strictly increasing
     keys = origins[:, 1] * 10_000 + origins[:, 0]
     assert (np.diff(keys) > 0).all()
@@ -147,7 +140,7 @@ def test_tiles_equal_sahi_slices(h, w, th, tw, oh, ow):
         assert sorted(map(tuple, got.tolist())) == sorted(set(map(tuple, expected)))
     else:
         assert got.tolist() == expected
-    assert (coverage((h, w), got[:, :2], (th, tw)) > 0).all()
+    assert (window_coverage((h, w), got[:, :2], (th, tw)) > 0).all()
 
 
 def test_tiles_in_pixels_and_errors():

@@ -71,7 +71,7 @@ class WindowPlan:
         [[10, 3, 2, 1, 0, 5, 11, 0, 4, 0, 10, 3, 0]]
         """
         table = self.__dict__.get("_table")
-        if table is None:   # built once per plan (a few dozen microseconds of Python)
+        if table is None:   # built once per plan: plans are shared (see _planned)
             table = np.array([axis_row(a) for a in self.axes], dtype=np.int64).reshape(
                 len(self.axes), len(TABLE_COLUMNS))
             object.__setattr__(self, "_table", table)

@@ -24,7 +24,7 @@ __all__ = ["PLANE_ROWS", "PLANE_VECTORS", "conv_channels", "conv_plane_tiles", "
 conv_planes = taking_table(_conv_planes, 3)
 conv_plane_tiles = taking_table(_conv_plane_tiles, 3)
 conv_channels = taking_table(_conv_channels, 3)
-conv_tiles = taking_table(_conv_tiles, 4)
+conv_tiles = taking_table(_conv_tiles, 5)
 im2col = taking_table(_im2col, 2)
 # The names _fast reads today.
 _PLANE_ROWS, _PLANE_VECTORS = PLANE_ROWS, PLANE_VECTORS

@@ -37,13 +37,13 @@ from ._numba_rows import (
     OUTPUT,
     READ_COUNT,
     READ_OFFSET,
-    SIZE,
     SPAN,
     STRIDE,
     WIDTH,
     axis_taps,
     copy_cells,
     fill,
+    row_buffer_layout,
 )
 from ._numba_vectors import store_fence, vector_bytes
 
@@ -338,43 +338,33 @@ _tile = _make_tile(2)
 _tile_wide = _make_tile(4)
 
 
-# Bytes of the zero-padded input rows one call of conv_tiles builds at a time: a band of output
-# rows reads them again for every output channel strip and term, so they should stay in a
-# core's L2 (1-2 MiB on the benchmark machines), beside the weights.
-_BAND_BYTES = 256 << 10
-
-
 @njit(**_OPTIONS)
-def conv_tiles(x2, taps_d, taps_h, taps_w, geo, w2, out2, stream, first_task, last_task):
+def conv_tiles(x2, taps_d, taps_h, taps_w, band_reads, geo, w2, out2, stream, first_task,
+               last_task):
     """Convolution by tiles of six output pixels and ``strip`` output channels (``2 * strip``
     with AVX-512 when they divide the channels) held in registers (:func:`_tile_typing`).
 
     ``x2`` is the input's rows (one per ``(batch, d, h)``, ``W * channels`` long), ``taps_*``
     the offsets of each axis's taps from a window's first cell, ``w2`` the (terms, out
     channels) weights with terms in (tap d, tap h, tap w, channel) order and ``out2`` (pixels,
-    out channels); one task per output row. The call copies the input rows a band of its
-    output rows reads into a zero-padded buffer of its own (``_BAND_BYTES``, so it stays in
-    the core's cache; the padding is what the plan's table says: ``span`` cells per axis, the
-    input's ``read_count`` cells at ``read_offset``), and the tiles read it through the
-    element offset of each term. The pixels left over at the end of a row (fewer than six)
-    make one smaller tile (summed term by term, as they were before, they took a large share
-    of the time).
+    out channels); one task per output row. The call works by bands of at most
+    ``band_reads.size`` output rows of one plane, ``band_reads[n - 1]`` being the input rows
+    that ``n`` of them read (the caller sizes the bands so that those rows stay in the core's
+    cache): it copies them into a zero-padded buffer of its own, laid out as
+    :func:`._numba_rows.row_buffer_layout` says, and the tiles read it through the element
+    offset of each term. The pixels left over at the end of a row (fewer than six) make one
+    smaller tile (summed term by term, as they were before, they took a large share of the
+    time).
     """
-    sd, Do = geo[DEPTH, STRIDE], geo[DEPTH, OUTPUT]
-    sh, Ho = geo[HEIGHT, STRIDE], geo[HEIGHT, OUTPUT]
+    D, _, sd, _, first_d, Do = axis_taps(geo, DEPTH)
+    H, _, sh, _, first_h, Ho = axis_taps(geo, HEIGHT)
     sw, Wo = geo[WIDTH, STRIDE], geo[WIDTH, OUTPUT]
-    D, H = geo[DEPTH, SIZE], geo[HEIGHT, SIZE]
-    depth, span = geo[DEPTH, EFFECTIVE_WINDOW], geo[WIDTH, SPAN]
-    d_start, d_read = geo[DEPTH, READ_OFFSET], geo[DEPTH, READ_COUNT]
-    h_start, h_read = geo[HEIGHT, READ_OFFSET], geo[HEIGHT, READ_COUNT]
-    w_start, w_read = geo[WIDTH, READ_OFFSET], geo[WIDTH, READ_COUNT]
+    depth = geo[DEPTH, EFFECTIVE_WINDOW]
     terms, N = w2.shape
     C = terms // (taps_d.size * taps_h.size * taps_w.size)
-    row_cells = span * C
-    # output rows per band: as many as fit the buffer, at least one
-    band = max(1, min(Ho, (_BAND_BYTES // (x2.itemsize * row_cells * depth)
-                           - geo[HEIGHT, EFFECTIVE_WINDOW]) // sh + 1))
-    band_rows = (band - 1) * sh + geo[HEIGHT, EFFECTIVE_WINDOW]
+    start, read, row_cells = row_buffer_layout(geo, C)
+    band = band_reads.size
+    band_rows = band_reads[band - 1]
     buffer = np.empty(depth * band_rows * row_cells, x2.dtype)
     offsets = np.empty(terms, np.int64)
     k = 0
@@ -382,7 +372,7 @@ def conv_tiles(x2, taps_d, taps_h, taps_w, geo, w2, out2, stream, first_task, la
         for th in taps_h:
             for tw in taps_w:
                 for c in range(C):
-                    offsets[k] = ((td * band_rows + th) * span + tw) * C + c
+                    offsets[k] = (td * band_rows + th) * row_cells + tw * C + c
                     k += 1
     strip = 2 * (VECTOR_BYTES // w2.itemsize)
     step = sw * C
@@ -393,16 +383,16 @@ def conv_tiles(x2, taps_d, taps_h, taps_w, geo, w2, out2, stream, first_task, la
         q = task // Ho
         rows = min(last_task - task, Ho - i, band)    # output rows of this band, one plane
         b, od = q // Do, q % Do
-        # the canvas rows the band reads, from the first tap of window (od, i)
+        # the input rows the band reads, from the first tap of window (od, i) on
         for dz in range(depth):
-            d = od * sd + dz - d_start
-            for r in range((rows - 1) * sh + geo[HEIGHT, EFFECTIVE_WINDOW]):
-                h = i * sh + r - h_start
+            z = od * sd + first_d + dz
+            for r in range(band_reads[rows - 1]):
+                y = i * sh + first_h + r
                 line = buffer[(dz * band_rows + r) * row_cells:]
-                if 0 <= d < d_read and 0 <= h < h_read:
-                    fill(line, w_start * C, 0)
-                    copy_cells(line[w_start * C:], x2[(b * D + d) * H + h], w_read * C)
-                    fill(line[(w_start + w_read) * C:], (span - w_start - w_read) * C, 0)
+                if 0 <= z < D and 0 <= y < H:
+                    fill(line, start, 0)
+                    copy_cells(line[start:], x2[(b * D + z) * H + y], read)
+                    fill(line[start + read:], row_cells - start - read, 0)
                 else:
                     fill(line, row_cells, 0)
         for t in range(rows):

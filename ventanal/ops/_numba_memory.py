@@ -34,7 +34,8 @@ __all__ = ["SLOTS", "ALIGNMENT", "MIN_POOLED_BYTES", "ResultMemory", "result_mem
 # Slots of the pool: results of a loop over batches come in a few sizes; 32 idle blocks of a
 # size each are more than any pipeline keeps alive at once.
 SLOTS = 32
-# A cache line and an AVX-512 vector: a 64-byte aligned result never splits a vector store.
+# A cache line and an AVX-512 vector: a 64-byte aligned result never splits a vector store
+# (memory.ALIGNMENT, which this module cannot import: memory asks _backend, which loads this).
 ALIGNMENT = 64
 # Smaller blocks (a result shrunk by ndarray.resize) go back to libc: malloc's own free lists
 # recycle them well.

@@ -41,6 +41,10 @@ _MAX_TERMS_TILES = 96
 _MAX_TERMS_TILES_WIDE = 1024
 # Bands of the input matrix: about this many bytes (a share of the 2 MiB L2 of a core).
 _COLUMNS_BAND_BYTES = 2 << 20
+# The zero-padded input rows that conv_tiles copies for a band of output rows: they are read
+# again for every strip of output channels and every term, so they should stay in a core's L2
+# beside the weights.
+_TILES_BAND_BYTES = 256 << 10
 # Single-channel kernels with at least this many taps (20x20) go to FFT when scipy is there,
 # whose cost hardly grows with the kernel...
 _FFT_MIN_TAPS = 400
@@ -83,19 +87,23 @@ def _streamable(out2: np.ndarray, vector_bytes: int) -> bool:
 
 
 def _conv_tiles(kernels, job: Canonical, w, accumulator, out5, result) -> np.ndarray:
-    """``conv_tiles``, which pads the input rows each band of output rows reads itself."""
+    """``conv_tiles``, which pads the input rows of each band of output rows itself."""
     B, D, H, W, C = job.rows.shape
     rows = np.ascontiguousarray(job.rows.reshape(-1, W * C), accumulator)
+    axis_d, axis_h, axis_w = job.axes
     # offset of each tap from its window's first cell, per axis
     taps_d, taps_h, taps_w = (np.asarray(axis.tap(0, np.arange(axis.window)) - axis.start(0),
                                          np.int64) for axis in job.axes)
+    row_bytes = axis_d.effective_window * axis_w.span * C * accumulator.itemsize
+    band = max(1, min(axis_h.output, axis_h.windows_within(_TILES_BAND_BYTES // row_bytes)))
+    band_reads = np.array([axis_h.read_range(0, n)[1] for n in range(1, band + 1)], np.int64)
     out_channels = w.shape[-1]
     w2 = np.ascontiguousarray(w.reshape(-1, out_channels), accumulator)
     out2 = out5.reshape(-1, out_channels)
     stream = _streamable(out2, kernels.vector_bytes())
     tasks = B * out5.shape[1] * out5.shape[2]
     run_tasks(kernels.conv_tiles,
-              (rows, taps_d, taps_h, taps_w, job.geo, w2, out2, stream),
+              (rows, taps_d, taps_h, taps_w, band_reads, job.geo, w2, out2, stream),
               tasks, out2.size * w2.shape[0])
     return result
 
