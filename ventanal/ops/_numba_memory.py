@@ -147,18 +147,22 @@ _SET_HANDLER, _GET_HANDLER = 304, 305
 HANDLER_NAME = b"ventanal_result_memory"
 
 
+def _python_api(name: str, restype, *argtypes):
+    """A function of Python's C API with its own types (setting them on ``ctypes.pythonapi``'s
+    shared function objects would change them for every other user in the process)."""
+    return ctypes.PYFUNCTYPE(restype, *argtypes)((name, ctypes.pythonapi))
+
+
 def _numpy_api_table() -> int:
     try:
         from numpy._core import _multiarray_umath as umath
     except ImportError:   # NumPy 1.x
         from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
-    api = ctypes.pythonapi
-    api.PyCapsule_GetName.restype = ctypes.c_char_p
-    api.PyCapsule_GetName.argtypes = [ctypes.py_object]
-    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
-    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    get_name = _python_api("PyCapsule_GetName", ctypes.c_char_p, ctypes.py_object)
+    get_pointer = _python_api("PyCapsule_GetPointer", ctypes.c_void_p, ctypes.py_object,
+                              ctypes.c_char_p)
     capsule = umath._ARRAY_API
-    return api.PyCapsule_GetPointer(capsule, api.PyCapsule_GetName(capsule))
+    return get_pointer(capsule, get_name(capsule))
 
 
 def _permanent(nbytes: int) -> int:
@@ -190,14 +194,14 @@ class ResultMemory:
         handler.allocator.free = pool_free.address
         name = _permanent(len(b"mem_handler") + 1)
         ctypes.memmove(name, b"mem_handler", len(b"mem_handler"))
-        new_capsule = ctypes.pythonapi.PyCapsule_New
-        new_capsule.restype = ctypes.py_object
-        new_capsule.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        new_capsule = _python_api("PyCapsule_New", ctypes.py_object, ctypes.c_void_p,
+                                  ctypes.c_void_p, ctypes.c_void_p)
         self._capsule = new_capsule(ctypes.addressof(handler), name, None)
         # called with the GIL held (PYFUNCTYPE), like NumPy's own calls of the handler
         self._trim = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64)(pool_trim.address)
+        incref = _python_api("Py_IncRef", None, ctypes.py_object)
         for keep in (pool_malloc, pool_calloc, pool_realloc, pool_free, pool_trim, self):
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(keep))   # never released
+            incref(keep)   # never released
 
     def set_limit(self, limit: int) -> None:
         """Keep at most ``limit`` idle bytes from now on (freeing the oldest blocks over it)."""
