@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from support import keras_weights_h5
 
 __all__ = ["Hostile", "image_corpus", "npy_corpus", "keras_corpus", "png_bytes"]
 
@@ -162,19 +163,6 @@ def _conv_config(**extra) -> dict:
                                             "use_bias": False, **extra}}]}}
 
 
-def _weights(arrays: dict[str, list[np.ndarray]]) -> bytes:
-    import h5py
-
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as store:
-        layers = store.create_group("layers")
-        for key, values in arrays.items():
-            variables = layers.create_group(key).create_group("vars")
-            for i, value in enumerate(values):
-                variables.create_dataset(str(i), data=value)
-    return buffer.getvalue()
-
-
 def _archive(path: Path, members: dict[str, bytes | str]) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
@@ -191,7 +179,7 @@ def keras_corpus(directory: Path) -> list[Hostile]:
     import h5py
 
     kernel = np.ones((3, 3, 1, 2), np.float32)
-    good_weights = _weights({"conv2d": [kernel]})
+    good_weights = keras_weights_h5({"conv2d": [kernel]})
     config = json.dumps(_conv_config())
     deep = "[" * 100_000 + "]" * 100_000
     out = []
@@ -230,10 +218,10 @@ def keras_corpus(directory: Path) -> list[Hostile]:
     add("no_weights.keras", "refuse", "a zip without model.weights.h5", {"config.json": config})
     add("wrong_shape.keras", "refuse", "weights of the wrong shape",
         {"config.json": config,
-         "model.weights.h5": _weights({"conv2d": [np.ones((5, 5, 1, 2), np.float32)]})})
+         "model.weights.h5": keras_weights_h5({"conv2d": [np.ones((5, 5, 1, 2), np.float32)]})})
     add("string_weights.keras", "refuse", "weights that are strings",
         {"config.json": config,
-         "model.weights.h5": _weights({"conv2d": [np.array([b"abc", b"def"])]})})
+         "model.weights.h5": keras_weights_h5({"conv2d": [np.array([b"abc", b"def"])]})})
     add("traversal.keras", "ok", "members named ../../etc/passwd besides a valid model",
         {"../../etc/passwd": "root", "/abs/path": "x", "config.json": config,
          "model.weights.h5": good_weights})

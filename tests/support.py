@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Iterator, Mapping
 
@@ -35,3 +36,17 @@ def window_coverage(shape, origins, size) -> np.ndarray:
     for x, y in origins:
         count[y:y + size[0], x:x + size[1]] += 1
     return count
+
+
+def keras_weights_h5(groups: dict[str, list[np.ndarray]]) -> bytes:
+    """A Keras 3 ``model.weights.h5`` file: ``layers/<name>/vars/<i>`` datasets (needs h5py)."""
+    import h5py
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as store:
+        layers = store.create_group("layers")
+        for key, arrays in groups.items():
+            variables = layers.create_group(key).create_group("vars")
+            for i, array in enumerate(arrays):
+                variables.create_dataset(str(i), data=array)
+    return buffer.getvalue()

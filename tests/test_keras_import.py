@@ -9,7 +9,6 @@ h5py), so they run without TensorFlow.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -19,6 +18,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from support import keras_weights_h5
 
 import ventanal as vt
 from ventanal.layers.base import format_shape
@@ -306,17 +306,6 @@ def _sequential(*entries):
             "config": {"name": "hand", "layers": list(entries)}}
 
 
-def _weights_h5(groups: dict[str, list[np.ndarray]]) -> bytes:
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as store:
-        layers = store.create_group("layers")
-        for key, arrays in groups.items():
-            variables = layers.create_group(key).create_group("vars")
-            for i, array in enumerate(arrays):
-                variables.create_dataset(str(i), data=array)
-    return buffer.getvalue()
-
-
 def _write_keras(path, config, weights: bytes | None):
     with zipfile.ZipFile(path, "w") as archive:
         if config is not None:
@@ -336,7 +325,7 @@ def test_hand_written_keras_archive(tmp_path):
                              "name": "max_pooling2d", "pool_size": [2, 2], "strides": [2, 2],
                              "padding": "valid", "data_format": "channels_last"}})
     path = _write_keras(tmp_path / "m.keras", config,
-                        _weights_h5({"conv2d": [KERNEL, BIAS], "max_pooling2d": []}))
+                        keras_weights_h5({"conv2d": [KERNEL, BIAS], "max_pooling2d": []}))
     model = vt.Sequential.from_keras(path)
     assert model.name == "hand" and model.output_shape == (None, 2, 2, 2)
     np.testing.assert_array_equal(model.layers[0].kernel, KERNEL)
@@ -374,7 +363,7 @@ def test_keras2_legacy_h5(tmp_path):
 
 def test_weights_file_into_a_ventanal_model(tmp_path):
     path = tmp_path / "w.weights.h5"
-    path.write_bytes(_weights_h5({"conv2d": [KERNEL, BIAS], "re_lu": []}))
+    path.write_bytes(keras_weights_h5({"conv2d": [KERNEL, BIAS], "re_lu": []}))
     model = vt.Sequential([L.Conv2D(2, 3), L.ReLU()])
     model.load_weights(path)
     np.testing.assert_array_equal(model.get_weights()[1], BIAS)
@@ -419,7 +408,7 @@ def test_weights_file_into_a_ventanal_model(tmp_path):
     ]}}, r"not a chain of layers: layer 'b' \(Conv2D\) takes inputs from \['input_layer'\]"),
 ])
 def test_unsupported_models_name_the_layer(tmp_path, config, match):
-    path = _write_keras(tmp_path / "bad.keras", config, _weights_h5({}))
+    path = _write_keras(tmp_path / "bad.keras", config, keras_weights_h5({}))
     with pytest.raises(ValueError, match=match):
         vt.Sequential.from_keras(path)
 
@@ -429,7 +418,7 @@ def test_file_errors(tmp_path, monkeypatch):
         vt.Sequential.from_keras(tmp_path / "missing.keras")
     with pytest.raises(TypeError, match="must be a path to a .keras or .h5 file"):
         vt.Sequential.from_keras(42)
-    no_config = _write_keras(tmp_path / "a.keras", None, _weights_h5({}))
+    no_config = _write_keras(tmp_path / "a.keras", None, keras_weights_h5({}))
     with pytest.raises(ValueError, match="without config.json"):
         vt.Sequential.from_keras(no_config)
     no_weights = _write_keras(tmp_path / "b.keras", _sequential(_input_entry(), _conv_entry()),
