@@ -125,6 +125,37 @@ def test_first_call_takes_the_numpy_path_and_later_calls_numba(tmp_path):
 
 
 @needs_numba
+def test_a_warm_cache_loads_without_numba_registries(tmp_path):
+    """With numba's cache warm, the background loads the kernels without importing numba's
+    typing and lowering registries (its NumPy and linear algebra implementations: what a
+    compilation needs, not a cache load); a kernel missing from the cache still compiles,
+    and numba's own cache loading is back as it was afterwards."""
+    run_child(tmp_path, """
+        forced("numba", "max")   # fills the cache (the same directory for both children)
+    """)
+    done = run_child(tmp_path, """
+        from numba.core import caching
+        want = forced("numpy", "max")
+        first, took_numpy = call("max")
+        assert took_numpy and same_bits(first, want)
+        assert _backend.wait_for_background(timeout=300)
+        second, took_numpy = call("max")
+        assert not took_numpy and same_bits(second, want)
+        assert "numba.np.linalg" not in sys.modules, "a cache load imported the registries"
+        assert caching.Cache.load_overload.__module__ == "numba.core.caching"
+        image64 = image.astype(np.float64)        # not in the cache: compiled
+        want64 = vt.max_pool(image64, 2, padding="same")
+        assert _backend.wait_for_background(timeout=300)
+        before = len(numpy_calls)
+        assert same_bits(vt.max_pool(image64, 2, padding="same"), want64)
+        assert len(numpy_calls) == before, "float64 did not compile"
+        assert "numba.np.linalg" in sys.modules
+        print("ok")
+    """)
+    assert done.stdout.strip() == "ok"
+
+
+@needs_numba
 def test_every_result_is_right_while_the_switch_happens_mid_sequence(tmp_path):
     """A sequence of max, average and convolution calls in which the background jobs are
     let finish half way: every result is bit for bit the one of the path it took, the max
@@ -296,11 +327,15 @@ def test_guard_queues_a_compilation_and_raises_until_it_is_done(monkeypatch):
     assert op(1, "other types") == "numpy path"          # a new signature: compiled next
     assert _backend.wait_for_background(timeout=60)
     assert op(1, "other types") == ("ran", (1, "other types"))
-    # outside an op, or under VENTANAL_BACKEND=numba, the kernel runs (numba compiles there)
+    # outside an op the kernel runs (numba compiles there)
     assert kernel(1.5) == ("ran", (1.5,))
+    assert dispatcher.compiled == [("int", "float"), ("int", "str")]
+    # under VENTANAL_BACKEND=numba the guard compiles (or loads) the kernel, then runs it
     monkeypatch.setenv("VENTANAL_BACKEND", "numba")
     assert op(b"bytes") == ("ran", (b"bytes",))
-    assert dispatcher.compiled == [("int", "float"), ("int", "str")]
+    assert dispatcher.compiled == [("int", "float"), ("int", "str"), ("bytes",)]
+    assert op(b"bytes") == ("ran", (b"bytes",))            # once
+    assert dispatcher.compiled == [("int", "float"), ("int", "str"), ("bytes",)]
 
 
 def test_guard_does_not_retry_a_failed_compilation(monkeypatch):

@@ -60,6 +60,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from ._numba_cache import cache_loads
 from .dtypes import NUMBA_DTYPES
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
@@ -188,7 +189,8 @@ def _import_kernels() -> SimpleNamespace:
     import numba  # noqa: F401  (an ImportError here means: use the NumPy path)
 
     try:
-        return _kernels()
+        with cache_loads():
+            return _kernels()
     except RuntimeError as error:
         # numba raises RuntimeError("cannot cache function ...") at decoration time when
         # neither the package directory nor its user cache directory is writable.
@@ -199,7 +201,8 @@ def _import_kernels() -> SimpleNamespace:
         from numba.core import config
 
         config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "ventanal-numba-cache")
-        return _kernels()
+        with cache_loads():
+            return _kernels()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,31 +308,54 @@ class Guarded:
         if getattr(_ops, "rehearsing", False):
             signature = tuple(self.dispatcher.typeof_pyval(value) for value in args)
             if signature not in self.dispatcher.overloads:
-                self.dispatcher.compile(signature)
+                self.compile(signature)
             raise _Rehearsed
-        if _in_op() and requested() == "auto":
+        backend = requested()
+        if _in_op() and backend == "auto":
             self.require(args)
+        elif backend == "numba":
+            self.load(args)
         return self.kernel(*args)
+
+    def compile(self, signature: tuple) -> None:
+        """Compile the kernel for the numba types ``signature``, or load it from numba's
+        disk cache (see :func:`cache_loads`)."""
+        with cache_loads():
+            self.dispatcher.compile(signature)
+
+    def load(self, args: tuple) -> None:
+        """Compile the kernel for the types of ``args`` unless it is compiled (a call that
+        waits for numba, ``VENTANAL_BACKEND=numba``, loads it as fast as a background job)."""
+        signature = self._missing(args)
+        if signature is not None:
+            self.compile(signature)
 
     def require(self, args: tuple) -> None:
         """Return if the kernel is compiled for the types of ``args``; else queue the
         compilation (unless it failed before) and raise :class:`KernelsNotReady`."""
-        fingerprint = _fingerprint(args)
-        if fingerprint in self.ready:
-            return
-        dispatcher = self.dispatcher
-        try:
-            signature = tuple(dispatcher.typeof_pyval(value) for value in args)
-        except Exception:  # noqa: BLE001  (numba itself will say what is wrong, in the call)
-            return
-        if signature in dispatcher.overloads:
-            if fingerprint is not None:
-                self.ready.add(fingerprint)
+        signature = self._missing(args)
+        if signature is None:
             return
         key = (self.__name__, signature)
         if key not in _failed:
-            _queue(key, functools.partial(dispatcher.compile, signature))
+            _queue(key, functools.partial(self.compile, signature))
         raise KernelsNotReady(f"numba kernel {self.__name__} not compiled yet for {signature}")
+
+    def _missing(self, args: tuple) -> tuple | None:
+        """The numba types of ``args`` if the kernel is not compiled for them, else None
+        (None too when numba cannot type them: the call itself will say what is wrong)."""
+        fingerprint = _fingerprint(args)
+        if fingerprint in self.ready:
+            return None
+        try:
+            signature = tuple(self.dispatcher.typeof_pyval(value) for value in args)
+        except Exception:  # noqa: BLE001
+            return None
+        if signature in self.dispatcher.overloads:
+            if fingerprint is not None:
+                self.ready.add(fingerprint)
+            return None
+        return signature
 
 
 def _fingerprint(args: tuple) -> tuple | None:
@@ -355,7 +381,8 @@ def _fingerprint(args: tuple) -> tuple | None:
 def _load_kernels() -> None:
     kernels = numba_kernels(required=False)
     if kernels is not None:
-        kernels.vector_bytes()   # initialises numba's LLVM target, on this thread too
+        with cache_loads():
+            kernels.vector_bytes()   # initialises numba's LLVM target, on this thread too
 
 
 def _queue(key: object, job: Callable[[], object]) -> None:
