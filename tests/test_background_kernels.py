@@ -222,6 +222,31 @@ def test_interpreter_exit_with_a_job_under_way_is_clean(tmp_path):
 
 
 @needs_numba
+def test_exit_right_after_the_switch_lets_the_cache_be_written(tmp_path):
+    """numba makes a kernel callable before it writes it to its cache: a process that exits
+    as soon as its calls switched (writes made slow here) still leaves the kernel cached, and
+    the next process loads it instead of compiling."""
+    run_child(tmp_path, """
+        import time
+        from numba.core import caching
+        save = caching.IndexDataCacheFile.save
+        def slow_save(self, key, data):
+            time.sleep(1.0)
+            save(self, key, data)
+        caching.IndexDataCacheFile.save = slow_save
+        while call("max")[1]:    # until the call takes numba
+            time.sleep(0.01)
+    """)
+    done = run_child(tmp_path, """
+        from ventanal.ops import _numba_pooling
+        forced("numba", "max")
+        stats = _numba_pooling.max_rows.stats
+        print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+    """)
+    assert done.stdout.split() == ["1", "0"], done.stdout
+
+
+@needs_numba
 def test_fork_while_compiling_leaves_children_on_the_numpy_path(tmp_path):
     """A 'fork' pool started while the background thread compiles: the children (which have
     no such thread, and may have inherited numba's compiler lock held) compute every op

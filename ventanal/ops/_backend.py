@@ -44,7 +44,10 @@ while the switch happens).
 :func:`wait_for_background` waits for the queue (tests, benchmarks). A process forked while a
 job runs never starts another one (its thread is not in the child, and numba's locks may be
 held): the child stays on the NumPy path for what was not loaded. Jobs still queued at
-interpreter exit are dropped.
+interpreter exit are dropped; a job under way dies with the interpreter, unless it is writing
+a compiled kernel to numba's cache, which the exit lets finish (numba makes a kernel callable
+before it saves it: a script that switched to it and ended would otherwise leave the next
+process to compile it again).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from . import _numba_cache
 from ._numba_cache import cache_loads
 from .dtypes import NUMBA_DTYPES
 
@@ -454,11 +458,17 @@ def _after_fork_in_child() -> None:
     _jobs.clear()
     _worker = _running = None
     _frozen = _frozen or busy
+    _numba_cache.reset_after_fork()
+
+
+# Seconds the interpreter's exit waits for a kernel being written to numba's cache.
+_SAVE_AT_EXIT = 5.0
 
 
 def _stop_at_exit() -> None:
     global _exiting
-    _exiting = True   # a job under way finishes or dies with the interpreter; no new one
+    _exiting = True   # no new job; one under way dies with the interpreter...
+    _numba_cache.wait_for_saves(_SAVE_AT_EXIT)   # ...unless it is writing numba's cache
 
 
 if hasattr(os, "register_at_fork"):

@@ -7,19 +7,41 @@ generators; typed containers...), 0.4-0.7 s on a 2-core VM, the largest part of 
 process takes to reach numba speed. A *compilation* needs those registries (and numba's
 compiler refreshes the target itself), but loading native code from the cache needs only
 numba's runtime (NRT). :func:`cache_loads` skips the rest.
+
+It also counts the kernels being written to the cache: numba makes a compiled kernel callable
+*before* it saves it, so a process that switches to the kernel and exits at once could kill
+the background thread half way through the save, and the next process would compile again
+(seconds). :func:`wait_for_saves` (called at interpreter exit) lets a save under way finish.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
+
+_saves = threading.Condition()
+_saving = 0   # saves under way
+
+
+def wait_for_saves(timeout: float) -> bool:
+    """Wait until no kernel is being written to numba's cache (at most ``timeout`` seconds);
+    True if none is."""
+    with _saves:
+        return _saves.wait_for(lambda: _saving == 0, timeout)
+
+
+def reset_after_fork() -> None:
+    """In a forked child: the thread that was saving is not there."""
+    global _saves, _saving
+    _saves, _saving = threading.Condition(), 0
 
 
 @contextlib.contextmanager
 def cache_loads() -> Iterator[None]:
     """Within: numba loads compiled kernels from its disk cache without refreshing its CPU
     target's registries (it initialises numba's runtime instead); a cache miss compiles as
-    usual.
+    usual, and its save is counted (see :func:`wait_for_saves`).
 
     Holds numba's compiler lock, which numba takes around every cache load and compilation, so
     that no other thread's numba sees the change. With a numba whose internals differ, a plain
@@ -30,23 +52,35 @@ def cache_loads() -> Iterator[None]:
         from numba.core.compiler_lock import global_compiler_lock
         from numba.core.runtime import rtsys
 
-        original = (Cache.load_overload if all(
+        original = (Cache.load_overload, Cache.save_overload) if all(
             hasattr(Cache, name) for name in ("_load_overload",
-                                              "_guard_against_spurious_io_errors")) else None)
+                                              "_guard_against_spurious_io_errors")) else None
     except ImportError:
         original = None
     if original is None:
         yield
         return
+    original_load, original_save = original
 
     def load_overload(cache, signature, target_context):
         rtsys.initialize(target_context)
         with cache._guard_against_spurious_io_errors():
             return cache._load_overload(signature, target_context)
 
+    def save_overload(cache, signature, data):
+        global _saving
+        with _saves:
+            _saving += 1
+        try:
+            original_save(cache, signature, data)
+        finally:
+            with _saves:
+                _saving -= 1
+                _saves.notify_all()
+
     with global_compiler_lock:
-        Cache.load_overload = load_overload
+        Cache.load_overload, Cache.save_overload = load_overload, save_overload
         try:
             yield
         finally:
-            Cache.load_overload = original
+            Cache.load_overload, Cache.save_overload = original_load, original_save
