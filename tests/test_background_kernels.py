@@ -142,6 +142,14 @@ def test_a_warm_cache_loads_without_numba_registries(tmp_path):
         second, took_numpy = call("max")
         assert not took_numpy and same_bits(second, want)
         assert "numba.np.linalg" not in sys.modules, "a cache load imported the registries"
+        # the result memory pool loads after the op's kernel, and is there once all is done
+        from ventanal.ops import memory
+        try:
+            from numpy._core.multiarray import get_handler_name
+        except ImportError:   # NumPy 1.x
+            from numpy.core.multiarray import get_handler_name
+        assert _backend.loaded_kernels().result_memory is not None
+        assert get_handler_name(memory.empty((1 << 21,), np.float32)) == "ventanal_result_memory"
         assert caching.Cache.load_overload.__module__ == "numba.core.caching"
         image64 = image.astype(np.float64)        # not in the cache: compiled
         want64 = vt.max_pool(image64, 2, padding="same")
@@ -395,6 +403,16 @@ def test_background_jobs_start_only_when_the_op_returns(monkeypatch):
     assert seen == [False, []]
     assert _backend.wait_for_background(timeout=60)
     assert dispatcher.compiled == [("complex",)]
+
+
+def test_a_background_job_keeps_a_cpu_of_its_own(monkeypatch):
+    monkeypatch.delenv("VENTANAL_NUM_THREADS", raising=False)
+    assert _backend.wait_for_background(timeout=300)
+    idle = _backend.num_threads()
+    monkeypatch.setattr(_backend, "_worker", object())   # a job runs
+    assert _backend.num_threads() == max(1, idle - 1)
+    monkeypatch.setenv("VENTANAL_NUM_THREADS", "3")       # asked for: as asked
+    assert _backend.num_threads() == 3
 
 
 def test_fingerprint_tells_apart_what_numba_types_tell_apart():
