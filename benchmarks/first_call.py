@@ -8,7 +8,10 @@ one call, in a process that has loaded nothing yet. Here every measurement is a 
 process that builds the workload's input (untimed), then times its first call and its second
 call of the same op (each measurement ``--repeat`` times, in turn with the others, and the
 table shows medians). Imports are timed apart (``import ventanal``, ``import tensorflow``,
-``import torch``), so a first call is the op alone. For each workload of
+``import torch``), so a first call is the op alone. The processes run as an installed
+package does: ventanal's bytecode is compiled first, and ``PYTHONDONTWRITEBYTECODE`` is not
+passed on (with it, an editable install compiles its source again in every process). For
+each workload of
 ``benchmarks/workloads.py``:
 
 * ``numpy``: ``VENTANAL_BACKEND=numpy``, the NumPy path;
@@ -166,7 +169,10 @@ def _merge(runs: list[dict]) -> dict:
 
 def measure_workload(index: int, name: str, budget: float, peers: bool, repeat: int,
                      log) -> dict:
-    base = {key: value for key, value in os.environ.items() if key != "VENTANAL_BACKEND"}
+    # as an installed package runs: ventanal's bytecode compiled once (below), not the source
+    # compiled again in every process
+    base = {key: value for key, value in os.environ.items()
+            if key not in ("VENTANAL_BACKEND", "PYTHONDONTWRITEBYTECODE")}
     base.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     base.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # as run.py: TF at its best
     runs: dict[str, list[dict]] = {}
@@ -265,7 +271,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     args = parser.parse_args(argv)
     sys.path.insert(0, HERE)
+    import compileall
+
     from workloads import workloads
+
+    import ventanal
+
+    compileall.compile_dir(os.path.dirname(ventanal.__file__), quiet=1)
 
     def log(message):
         print(message, file=sys.stderr, flush=True)

@@ -405,16 +405,6 @@ def test_background_jobs_start_only_when_the_op_returns(monkeypatch):
     assert dispatcher.compiled == [("complex",)]
 
 
-def test_a_background_job_keeps_a_cpu_of_its_own(monkeypatch):
-    monkeypatch.delenv("VENTANAL_NUM_THREADS", raising=False)
-    assert _backend.wait_for_background(timeout=300)
-    idle = _backend.num_threads()
-    monkeypatch.setattr(_backend, "_worker", object())   # a job runs
-    assert _backend.num_threads() == max(1, idle - 1)
-    monkeypatch.setenv("VENTANAL_NUM_THREADS", "3")       # asked for: as asked
-    assert _backend.num_threads() == 3
-
-
 def test_fingerprint_tells_apart_what_numba_types_tell_apart():
     """The guard's cheap key for "these argument types were found compiled" differs wherever
     numba's types differ (dtype, rank, layout, writeability) and not for mere sizes."""

@@ -113,8 +113,8 @@ def active(work: int | None = None) -> str:
 
 
 def num_threads() -> int:
-    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process,
-    one fewer while a background job runs (one in a background rehearsal)."""
+    """Threads one op may use: ``VENTANAL_NUM_THREADS`` or the CPUs available to the process
+    (one in a background rehearsal)."""
     if getattr(_ops, "rehearsing", False):
         return 1
     try:
@@ -132,11 +132,6 @@ def num_threads() -> int:
             raise ValueError(f"environment variable {THREADS_VARIABLE} must be a positive "
                              f"integer, got {value!r}")
         return wanted
-    if _worker is not None and available > 1:
-        # a background job (numba's import, a kernel's load or compilation) runs: it keeps a
-        # CPU, so that the ops reach numba speed sooner (on 2 CPUs the switch comes about a
-        # third earlier)
-        return available - 1
     return max(1, available)
 
 
