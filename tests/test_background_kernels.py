@@ -142,7 +142,7 @@ def test_a_warm_cache_loads_without_numba_registries(tmp_path):
         second, took_numpy = call("max")
         assert not took_numpy and same_bits(second, want)
         assert "numba.np.linalg" not in sys.modules, "a cache load imported the registries"
-        # the result memory pool loads after the op's kernel, and is there once all is done
+        # the result memory pool loaded with the kernels
         from ventanal.ops import memory
         try:
             from numpy._core.multiarray import get_handler_name

@@ -50,7 +50,7 @@ def pooled(x: np.ndarray) -> np.ndarray:
 def numba_pool():
     """The numba backend with its pool loaded and empty, and emptied again afterwards."""
     with environment(VENTANAL_BACKEND="numba", VENTANAL_RESULT_CACHE_MB=None):
-        kernels = _backend.numba_kernels(required=True, result_memory=True)
+        kernels = _backend.numba_kernels(required=True)
         if kernels.result_memory is None:
             pytest.skip("this NumPy has no memory handler API")
         memory.release_idle()

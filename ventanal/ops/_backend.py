@@ -74,7 +74,6 @@ THREADS_VARIABLE = "VENTANAL_NUM_THREADS"
 _lock = threading.Lock()
 _numba_modules: SimpleNamespace | None = None
 _numba_error: BaseException | None = None
-_result_memory_loaded = False
 
 
 def requested() -> str:
@@ -108,7 +107,7 @@ def active(work: int | None = None) -> str:
             _queue("kernels", _load_kernels)
         return "numpy"
     if value == "numba":
-        numba_kernels(required=True, result_memory=True)
+        numba_kernels(required=True)
     return value
 
 
@@ -135,11 +134,9 @@ def num_threads() -> int:
     return max(1, available)
 
 
-def numba_kernels(required: bool = False, *, result_memory: bool = False
-                  ) -> SimpleNamespace | None:
+def numba_kernels(required: bool = False) -> SimpleNamespace | None:
     """The numba kernels, by name (``max_rows``, ``conv_tiles``, ``vector_bytes``...), imported
-    on first use, and with ``result_memory`` the result memory pool of :mod:`.memory` (under
-    ``auto`` the background loads it after the first kernels the ops asked for).
+    on first use.
 
     Returns None when numba cannot be imported (unless ``required``: then ImportError).
     """
@@ -154,19 +151,7 @@ def numba_kernels(required: bool = False, *, result_memory: bool = False
     if _numba_modules is None and required:
         raise ImportError(f"{BACKEND_VARIABLE}=numba needs numba, which could not be "
                           f"imported: {_numba_error}") from _numba_error
-    if result_memory:
-        _load_result_memory()
     return _numba_modules
-
-
-def _load_result_memory() -> None:
-    global _result_memory_loaded
-    kernels = _numba_modules
-    if kernels is not None and not _result_memory_loaded:
-        with cache_loads():
-            from ._numba_memory import result_memory
-        kernels.result_memory = result_memory   # None on a Python where it cannot work
-        _result_memory_loaded = True
 
 
 def loaded_kernels() -> SimpleNamespace | None:
@@ -183,6 +168,7 @@ def _kernels() -> SimpleNamespace:
         _numba_conv_tiles,
         _numba_convolve,
         _numba_doubling,
+        _numba_memory,
         _numba_pool,
         _numba_pooling,
     )
@@ -200,7 +186,7 @@ def _kernels() -> SimpleNamespace:
         **{name: guarded(_numba_conv, name, _numba_conv_tiles)
            for name in ("conv_plane_tiles", "conv_tiles")},
         PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS,
-        result_memory=None)   # set by _load_result_memory
+        result_memory=_numba_memory.result_memory)
 
 
 def _import_kernels() -> SimpleNamespace:
@@ -397,12 +383,12 @@ def _fingerprint(args: tuple) -> tuple | None:
 
 
 def _load_kernels() -> None:
+    # (The result memory pool loads with the kernels: loaded after the op's kernel, it held
+    # the GIL while the first calls on the kernels ran, 2-3x slower, on fresh memory.)
     kernels = numba_kernels(required=False)
     if kernels is not None:
         with cache_loads():
             kernels.vector_bytes()   # initialises numba's LLVM target, on this thread too
-        # after the rehearsals queued so far: the ops' kernels first
-        _queue("result memory", _load_result_memory)
 
 
 def _queue(key: object, job: Callable[[], object]) -> None:
