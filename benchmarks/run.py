@@ -259,7 +259,7 @@ def main(argv=None) -> int:
 
     fw = frameworks()
     versions = {"python": platform.python_version(), "numpy": np.__version__,
-                "ventanal": vt.__version__, "backend": _backend.active(),
+                "ventanal": vt.__version__, "backend": _backend.requested(),
                 "threads": _backend.num_threads()}
     for key, module in (("tensorflow", fw.get("tf")), ("torch", fw.get("torch"))):
         if module is not None:
