@@ -171,6 +171,7 @@ def _kernels() -> SimpleNamespace:
         _numba_memory,
         _numba_pool,
         _numba_pooling,
+        _numba_winograd,
     )
 
     def guarded(facade, name: str, module) -> Guarded:
@@ -185,6 +186,8 @@ def _kernels() -> SimpleNamespace:
            for name in ("conv_channels", "conv_planes", "im2col")},
         **{name: guarded(_numba_conv, name, _numba_conv_tiles)
            for name in ("conv_plane_tiles", "conv_tiles")},
+        **{name: guarded(_numba_conv, name, _numba_winograd)
+           for name in ("conv_winograd", "transform_filters")},
         PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS,
         result_memory=_numba_memory.result_memory)
 

@@ -49,7 +49,7 @@ from ._numba_vectors import store_fence, vector_bytes
 
 _OPTIONS = CONV_OPTIONS
 VECTOR_BYTES = vector_bytes()   # a tile's vectors: whole registers (AVX2's or AVX-512's)
-_WIDE = VECTOR_BYTES == 64      # AVX-512: 32 vector registers (AVX2 has 16)
+WIDE = VECTOR_BYTES == 64      # AVX-512: 32 vector registers (AVX2 has 16)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def conv_plane_tiles(x2, weights, out2, geo, stream, first_task, last_task):
 # Few input terms, output channels in strips of 16 (float32) or 8 (float64): register tiles
 # ---------------------------------------------------------------------------------------------
 
-_TILE_ROWS = 6   # output pixels per tile: 6 x 2 vector accumulators leave 4 of 16 registers
+TILE_ROWS = 6   # output pixels per tile: 6 x 2 vector accumulators leave 4 of 16 registers
 
 
 def _make_tile(vectors: int):
@@ -233,13 +233,13 @@ def _make_tile(vectors: int):
     def tile(typingctx, x, origin, step, offsets, w, co, out, row, rows, stream):
         return _tile_typing(vectors, x, origin, step, offsets, w, co, out, row, rows, stream)
 
-    tile.__name__ = tile.__qualname__ = f"_tile{vectors}"
+    tile.__name__ = tile.__qualname__ = f"tile{vectors}"
     return intrinsic(tile)
 
 
 def _tile_typing(vectors, x, origin, step, offsets, w, co, out, row, rows, stream):
     """``out[row + r, co:co + vectors*lanes] = sum_k x[origin + r*step + offsets[k]] *
-    w[k, co:...]`` for the tile's ``rows`` pixels ``r`` (1 to ``_TILE_ROWS``): one LLVM loop
+    w[k, co:...]`` for the tile's ``rows`` pixels ``r`` (1 to ``TILE_ROWS``): one LLVM loop
     over ``k`` with the ``rows * vectors`` accumulators in vector registers (whole registers:
     ``lanes`` = 8 float32 or 4 float64 with AVX2, twice that with AVX-512), and one FMA per
     term, in the order of ``k`` whatever the tile's shape. numba cannot keep such a tile in
@@ -270,7 +270,7 @@ def _tile_typing(vectors, x, origin, step, offsets, w, co, out, row, rows, strea
         switch = builder.switch(builder.sext(rows_, i64) if rows_.type.width < 64 else rows_,
                                 end)
 
-        for count in range(1, _TILE_ROWS + 1):
+        for count in range(1, TILE_ROWS + 1):
             case = builder.append_basic_block(f"tile.rows{count}")
             switch.add_case(i64(count), case)
             builder.position_at_end(case)
@@ -334,8 +334,8 @@ def _tile_typing(vectors, x, origin, step, offsets, w, co, out, row, rows, strea
 
 # Tiles two vectors wide (12 accumulators of 16 registers with AVX2) and, with AVX-512's 32
 # registers, four (24 accumulators: each loaded input value feeds four FMAs instead of two).
-_tile = _make_tile(2)
-_tile_wide = _make_tile(4)
+tile = _make_tile(2)
+tile_wide = _make_tile(4)
 
 
 @njit(**_OPTIONS)
@@ -376,7 +376,7 @@ def conv_tiles(x2, taps_d, taps_h, taps_w, band_reads, geo, w2, out2, stream, fi
                     k += 1
     strip = 2 * (VECTOR_BYTES // w2.itemsize)
     step = sw * C
-    wide = _WIDE and N % (2 * strip) == 0
+    wide = WIDE and N % (2 * strip) == 0
     task = first_task
     while task < last_task:
         i = task % Ho
@@ -398,15 +398,15 @@ def conv_tiles(x2, taps_d, taps_h, taps_w, band_reads, geo, w2, out2, stream, fi
         for t in range(rows):
             origin = t * sh * row_cells
             row = (task + t) * Wo
-            for j in range(0, Wo, _TILE_ROWS):
-                count = min(_TILE_ROWS, Wo - j)
+            for j in range(0, Wo, TILE_ROWS):
+                count = min(TILE_ROWS, Wo - j)
                 if wide:
                     for co in range(0, N, 2 * strip):
-                        _tile_wide(buffer, origin + j * step, step, offsets, w2, co, out2,
+                        tile_wide(buffer, origin + j * step, step, offsets, w2, co, out2,
                                    row + j, count, stream)
                 else:
                     for co in range(0, N, strip):
-                        _tile(buffer, origin + j * step, step, offsets, w2, co, out2, row + j,
+                        tile(buffer, origin + j * step, step, offsets, w2, co, out2, row + j,
                               count, stream)
         task += rows
     if stream:

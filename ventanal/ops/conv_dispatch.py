@@ -52,6 +52,10 @@ _FFT_MIN_TAPS = 400
 # the tiles stay ahead of the FFT to larger kernels, the more so the wider the vectors.
 _FFT_MIN_TAPS_TILES = {32: 2500, 64: 4000}
 _FFT = object()   # _numba_conv's answer for "FFT, on the NumPy path"
+# 3x3 float convolutions with stride 1 and at least this many input channels use Winograd's
+# F(2x2, 3x3) (:mod:`.winograd`): 2.25x fewer multiplications, for the cost of transforming
+# 4x4 input tiles and 2x2 output tiles, which the matrix products outweigh from here on.
+_WINOGRAD_MIN_CHANNELS = 16
 
 
 @_backend.starts_background
@@ -106,6 +110,35 @@ def _conv_tiles(kernels, job: Canonical, w, accumulator, out5, result) -> np.nda
               (rows, taps_d, taps_h, taps_w, band_reads, job.geo, w2, out2, stream),
               tasks, out2.size * w2.shape[0])
     return result
+
+
+def _winograd_applies(kernels, job: Canonical, w: np.ndarray, groups: int,
+                      accumulator: np.dtype) -> bool:
+    """Whether F(2x2, 3x3) computes this convolution: 2-D, 3x3, stride 1, no dilation, float,
+    one group, at least ``_WINOGRAD_MIN_CHANNELS`` input channels, output channels in whole
+    register tiles (two vectors) and finite filters."""
+    axis_d, axis_h, axis_w = job.axes
+    return (groups == 1 and accumulator.kind == "f" and axis_d.size == axis_d.window == 1
+            and all(axis.window == 3 and axis.stride == axis.dilation == 1
+                    for axis in (axis_h, axis_w))
+            and w.shape[-2] >= _WINOGRAD_MIN_CHANNELS
+            and w.shape[-1] % (2 * kernels.vector_lanes(accumulator)) == 0
+            and bool(np.isfinite(w).all()))
+
+
+def _winograd(kernels, job: Canonical, w, accumulator, out5, result, work) -> np.ndarray | None:
+    """``conv_winograd`` by tasks of two output rows; None when a result is not finite (the
+    transforms may have made NaN of a direct sum's inf: the caller computes it directly)."""
+    B, _, _, W, C = job.rows.shape
+    rows = np.ascontiguousarray(job.rows.reshape(-1, W * C), accumulator)
+    out_channels = w.shape[-1]
+    U = np.empty((16, C * out_channels), accumulator)
+    kernels.transform_filters(np.ascontiguousarray(w.reshape(9, -1), accumulator), U)
+    tasks = B * -(-job.axes[1].output // 2)
+    checks = np.zeros(tasks, accumulator)
+    run_tasks(kernels.conv_winograd, (rows, job.geo, U.reshape(16, C, out_channels),
+                                      out5.reshape(-1, out_channels), checks), tasks, work)
+    return None if np.isnan(checks).any() else result
 
 
 def _plane_tiles_apply(kernels, job: Canonical, accumulator: np.dtype) -> bool:
@@ -166,6 +199,10 @@ def _numba_conv(x, w, plan, groups, accumulator) -> np.ndarray | object | None:
         work = tasks * Wo * taps * per_group * max(1, out_channels // groups)
     out5 = memory.empty((job.rows.shape[0], Do, Ho, Wo, out_channels), accumulator)
     result = out5.reshape((x.shape[0],) + plan.output_shape + (out_channels,))
+    if _winograd_applies(kernels, job, w, groups, accumulator):
+        done = _winograd(kernels, job, w, accumulator, out5, result, work)
+        if done is not None:
+            return done
     strip = 2 * kernels.vector_lanes(accumulator)     # output channels of one register tile
     most_terms = _MAX_TERMS_TILES_WIDE if kernels.vector_bytes() == 64 else _MAX_TERMS_TILES
     if (groups == 1 and accumulator.kind == "f" and out_channels % strip == 0
