@@ -38,6 +38,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from support import environment
 
 import ventanal as vt
 
@@ -440,3 +441,20 @@ def test_conv_positional_arguments_mean_what_they_mean_in_tf_nn_convolution(
     got = vt.conv(x, w, *arguments)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape, cout, padding", [((2, 56, 56, 64), 64, "SAME"),
+                                                   ((1, 13, 30, 32), 96, "VALID"),
+                                                   ((2, 9, 7, 16), 32, "SAME")])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_winograd_convolutions_vs_tf(shape, cout, padding, dtype):
+    # 3x3, stride 1, many channels: the numba path computes these by Winograd's F(2x2, 3x3)
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(dtype)
+    filters = rng.standard_normal((3, 3, shape[-1], cout)).astype(dtype)
+    expected = tf.nn.convolution(x, filters, padding=padding).numpy()
+    with environment(VENTANAL_BACKEND="numba"):
+        got = vt.conv(x, filters, padding=padding)
+    atol = TOLERANCE[dtype] * max(1.0, conv_magnitude(x, filters))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=atol)

@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from hypothesis import event, given, reject, settings
 from hypothesis import strategies as st
+from support import environment
 
 import ventanal as vt
 
@@ -294,3 +295,24 @@ def test_conv_vs_torch(case, data):
     per_output = np.abs(weight).reshape(weight.shape[0], -1).sum(axis=1).max()
     magnitude = max(1.0, float(np.max(np.abs(x), initial=0.0)) * float(per_output))
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE[x.dtype.name] * magnitude)
+
+
+@pytest.mark.parametrize("shape, cout, padding", [((2, 56, 56, 64), 64, "same"),
+                                                   ((1, 13, 30, 32), 96, "valid"),
+                                                   ((2, 9, 7, 16), 32, "same")])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_winograd_convolutions_vs_torch(shape, cout, padding, dtype):
+    # 3x3, stride 1, many channels: the numba path computes these by Winograd's F(2x2, 3x3)
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape).astype(dtype)
+    filters = rng.standard_normal((3, 3, shape[-1], cout)).astype(dtype)
+    expected = F.conv2d(torch.from_numpy(np.moveaxis(x, -1, 1).copy()),
+                        torch.from_numpy(np.transpose(filters, (3, 2, 0, 1)).copy()),
+                        padding=padding).numpy()
+    with environment(VENTANAL_BACKEND="numba"):
+        got = vt.conv(x, filters, padding=padding)
+    per_output = np.abs(filters).sum(axis=(0, 1, 2)).max()
+    magnitude = float(np.abs(x).max()) * float(per_output)
+    np.testing.assert_allclose(got, np.moveaxis(expected, 1, -1), rtol=0,
+                               atol=TOLERANCE[dtype] * magnitude)
