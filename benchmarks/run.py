@@ -20,7 +20,11 @@ Per workload also:
   ventanal's time / floor;
 * peak memory of one call: the process's peak resident memory during the call minus before
   (Linux ``VmHWM``, reset through ``/proc/self/clear_refs``), and for ventanal the part above
-  its own output, as a fraction of the input.
+  its own output, as a fraction of the input;
+* convolutions: the rate in GFLOP/s of the direct sum (2 x outputs x taps x input channels,
+  whatever the algorithm computes), against this machine's float32 matrix-product rate
+  measured in the same run (NumPy's BLAS, 2048x2048 by 2048x2048 on all threads), as a
+  fraction of it. An algorithm with fewer multiplications (Winograd's) can exceed 1.
 
 OpenBLAS: when ``OPENBLAS_CORETYPE`` or ``OPENBLAS_L2_SIZE`` are set, the script re-executes
 itself without them (for its own process only; ``--keep-env`` keeps them).
@@ -186,11 +190,55 @@ def run_workload(workload, fw, rounds: int, rng, log, gap: float = 0.05,
         "ratio": vt_ms / summary[best]["median_ms"] if best else None,
         "floor_ratio": vt_ms / floor_ms,
     }
+    if workload.kind == "conv":
+        record["gflop"] = _conv_flops(data, expected) / 1e9
     vt_peak = summary["ventanal"]["peak_memory_mib"]
     record["extra_memory_fraction"] = (
         None if vt_peak is None else max(0.0, vt_peak - result_bytes / 2**20) /
         (input_bytes / 2**20))
     return record
+
+
+def _conv_flops(data: dict, result) -> int:
+    """Floating-point operations of the direct sum: 2 x outputs x (taps x input channels)."""
+    import numpy as np
+
+    w = data["w"]
+    terms = int(np.prod(w.shape[:-1])) if w.ndim == 4 else w.size   # a bare kernel: 1 channel
+    return 2 * int(result.size) * terms
+
+
+def _matmul_rate(repeats: int = 5) -> float:
+    """GFLOP/s of a float32 2048x2048 matrix product through NumPy's BLAS (median)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.random((2048, 2048), dtype=np.float32) for _ in range(2))
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * 2048**3 / float(np.median(times)) / 1e9
+
+
+def _format_rates(records, peak: float) -> str:
+    lines = [f"Convolutions in GFLOP/s of the direct sum, and as a fraction of this machine's "
+             f"float32 matrix product ({peak:.0f} GFLOP/s, NumPy's BLAS on all threads):",
+             "",
+             "| workload | GFLOP | ventanal GFLOP/s (fraction) | best peer GFLOP/s (fraction) |",
+             "|---|---|---|---|"]
+    for r in records:
+        if r.get("gflop") is None:
+            continue
+        t, best = r["times"], r["best_peer"]
+        rate = r["gflop"] / t["ventanal"]["median_ms"] * 1e3
+        peer = (f"{best}: {r['gflop'] / t[best]['median_ms'] * 1e3:.0f} "
+                f"({r['gflop'] / t[best]['median_ms'] * 1e3 / peak:.2f})" if best else "-")
+        lines.append(f"| {r['workload']} | {r['gflop']:.2f} | {rate:.0f} ({rate / peak:.2f}) | "
+                     f"{peer} |")
+    return "\n".join(lines)
 
 
 def _format_table(records) -> str:
@@ -281,12 +329,17 @@ def main(argv=None) -> int:
         log(f"{workload.name} ...")
         records.append(run_workload(workload, fw, args.rounds, rng, log, args.gap, args.warm))
         gc.collect()
+    peak = _matmul_rate() if any(r.get("gflop") for r in records) else None
     print(_format_table(records))
     print()
+    if peak is not None:
+        print(_format_rates(records, peak))
+        print()
     print(_format_details(records))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"versions": versions, "unset_environment": unset,
+                       "matmul_gflops": peak,
                        "rounds": args.rounds, "results": records}, f, indent=2)
     return 0
 

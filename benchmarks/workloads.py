@@ -267,7 +267,7 @@ def workloads(fw: dict) -> list[Workload]:
                  _nhwc_and_filters((8, 224, 224, 3), 3, 64),
                  lambda d: vt.conv(d["x"], d["w"], padding="SAME"),
                  conv_peers(False), exact=False),
-        Workload("conv 3x3 SAME 64->64, (8,56,56,64)", "conv", 2.0,
+        Workload("conv 3x3 SAME 64->64, (8,56,56,64)", "conv", 1.0,
                  _nhwc_and_filters((8, 56, 56, 64), 3, 64),
                  lambda d: vt.conv(d["x"], d["w"], padding="SAME"),
                  conv_peers(False), exact=False),

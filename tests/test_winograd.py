@@ -186,8 +186,10 @@ def test_filter_transform_kernel_against_numpy(dtype):
 
     kernels = _backend.numba_kernels(required=True)
     w = np.random.default_rng(4).standard_normal((3, 3, 5, 7)).astype(dtype)
-    U = np.empty((16, 35), dtype)
-    kernels.transform_filters(np.ascontiguousarray(w.reshape(9, -1)), U)
+    U = np.full((16, 36), 7, dtype)
+    kernels.transform_filters(np.ascontiguousarray(w.reshape(9, -1)), U, 35)
+    assert np.all(U[:, 35] == 7)      # only the pairs asked for
+    U = U[:, :35]
     want = winograd.transform_filters(w, dtype).reshape(16, 35)
     # both sum the same nine terms in float64, in different orders, and round to dtype
     size = np.einsum("ai,ijcn,bj->abcn", np.abs(winograd.G), np.abs(w.astype(np.float64)),

@@ -21,7 +21,7 @@ from numba.extending import intrinsic
 
 from ._numba_conv_tiles import TILE_ROWS, VECTOR_BYTES, WIDE, tile, tile_wide
 from ._numba_convolve import CONV_OPTIONS
-from ._numba_rows import HEIGHT, OUTPUT, WIDTH, axis_taps, copy_cells, fill, row_buffer_layout
+from ._numba_rows import HEIGHT, OUTPUT, SIZE, WIDTH, axis_taps, copy_cells, fill, row_buffer_layout
 
 _OPTIONS = CONV_OPTIONS
 # Tiles transformed together: with 64 -> 64 channels their 16 input and 16 product matrices
@@ -170,25 +170,31 @@ def _output_vectors(typingctx, S, count, N, y0, y1, checks):
 
 
 @njit(**_OPTIONS)
-def _g3(p0, p1, p2):
-    """``G p`` for one column of three: ``(p0, (p0 + p1 + p2) / 2, (p0 - p1 + p2) / 2, p2)``."""
-    return p0, 0.5 * (p0 + p1 + p2), 0.5 * (p0 - p1 + p2), p2
-
-
-@njit(**_OPTIONS)
-def transform_filters(w, U):
-    """``U[4a + b] = (G g G^T)[a, b]`` for every filter ``g``: ``w`` is (9, pairs), the taps of
-    each (in, out) pair in row-major order, ``U`` (16, pairs); computed in float64 and rounded
-    once (the readable version: :func:`ventanal.ops.winograd.transform_filters`)."""
-    for q in range(w.shape[1]):
-        # G down each of the three columns of taps, in float64
-        r0 = _g3(np.float64(w[0, q]), np.float64(w[3, q]), np.float64(w[6, q]))
-        r1 = _g3(np.float64(w[1, q]), np.float64(w[4, q]), np.float64(w[7, q]))
-        r2 = _g3(np.float64(w[2, q]), np.float64(w[5, q]), np.float64(w[8, q]))
-        for a in range(4):
-            u = _g3(r0[a], r1[a], r2[a])   # then along each row
-            for b in range(4):
-                U[4 * a + b, q] = u[b]
+def transform_filters(w, U, pairs):
+    """``U[4a + b, q] = (G g G^T)[a, b]`` for the filter ``g`` of each (in, out) pair ``q <
+    pairs``: ``w`` is (9, >= pairs), the taps of each pair in row-major order, ``U`` (16, >=
+    pairs). (Rows a multiple of 4 KiB apart would all fall in the same sets of the L1 cache:
+    the caller pads them.) Computed in float64 and rounded
+    once (the readable version: :func:`ventanal.ops.winograd.transform_filters`). ``G`` has
+    rows ``(1, 0, 0)``, ``(1/2, 1/2, 1/2)``, ``(1/2, -1/2, 1/2)``, ``(0, 0, 1)``: down each
+    column of taps first, then along each row, every sum written out so that the loop runs
+    over vectors of pairs."""
+    for q in range(pairs):
+        g0, g1, g2 = np.float64(w[0, q]), np.float64(w[1, q]), np.float64(w[2, q])
+        g3, g4, g5 = np.float64(w[3, q]), np.float64(w[4, q]), np.float64(w[5, q])
+        g6, g7, g8 = np.float64(w[6, q]), np.float64(w[7, q]), np.float64(w[8, q])
+        # G g: row a of the 4x3 result, columns 0-2
+        a10, a11, a12 = 0.5 * (g0 + g3 + g6), 0.5 * (g1 + g4 + g7), 0.5 * (g2 + g5 + g8)
+        a20, a21, a22 = 0.5 * (g0 - g3 + g6), 0.5 * (g1 - g4 + g7), 0.5 * (g2 - g5 + g8)
+        # (G g) G^T, row by row
+        U[0, q], U[1, q] = g0, 0.5 * (g0 + g1 + g2)
+        U[2, q], U[3, q] = 0.5 * (g0 - g1 + g2), g2
+        U[4, q], U[5, q] = a10, 0.5 * (a10 + a11 + a12)
+        U[6, q], U[7, q] = 0.5 * (a10 - a11 + a12), a12
+        U[8, q], U[9, q] = a20, 0.5 * (a20 + a21 + a22)
+        U[10, q], U[11, q] = 0.5 * (a20 - a21 + a22), a22
+        U[12, q], U[13, q] = g6, 0.5 * (g6 + g7 + g8)
+        U[14, q], U[15, q] = 0.5 * (g6 - g7 + g8), g8
 
 
 @njit(**_OPTIONS)
@@ -197,20 +203,21 @@ def conv_winograd(x2, geo, U, out2, checks, first_task, last_task):
     float dtype.
 
     ``x2`` holds the input's rows (one per ``(batch, h)``, ``W * C`` long, channels last),
-    ``U`` the transformed filters (16, C, N) (:func:`ventanal.ops.winograd.transform_filters`)
-    and ``out2`` the result's pixels (pixels, N). One task per pair of output rows
-    ``(batch, pair)``: the four input rows the pair reads go into a zero-padded buffer, and
-    its tiles (2x2 outputs, 4x4 inputs) are done by blocks of at most ``BLOCK_TILES``, whose
-    16 transformed matrices stay in the core's cache: ``V = B^T d B`` for every tile and
-    channel, ``M[k] = V[k] @ U[k]`` for each of the 16 positions ``k`` by the register tiles
-    of :mod:`._numba_conv_tiles`, and ``A^T M A`` into the output rows. ``checks[task]`` ends
-    NaN when a result of the task is not finite: where the direct sum gives inf, the transforms
-    may give NaN (``inf - inf``), so the caller then computes the convolution directly.
+    ``U`` the transformed filters (:func:`transform_filters`), row ``k`` starting with the
+    (C, N) matrix of position ``k``, and ``out2`` the result's pixels (pixels, N). One task
+    per pair of output rows ``(batch, pair)``: the four input rows the pair reads go into a
+    zero-padded buffer, and its tiles (2x2 outputs, 4x4 inputs) are done by blocks of at most
+    ``BLOCK_TILES``, whose 16 transformed matrices stay in the core's cache: ``V = B^T d B``
+    for every tile and channel, ``M[k] = V[k] @ U[k]`` for each of the 16 positions ``k`` by
+    the register tiles of :mod:`._numba_conv_tiles`, and ``A^T M A`` into the output rows.
+    ``checks[task]`` ends NaN when a result of the task is not finite: where the direct sum
+    gives inf, the transforms may give NaN (``inf - inf``), so the caller then computes the
+    convolution directly.
     """
     H, _, _, _, first_h, Ho = axis_taps(geo, HEIGHT)
     Wo = geo[WIDTH, OUTPUT]
-    C = U.shape[1]
-    N = U.shape[2]
+    C = x2.shape[1] // geo[WIDTH, SIZE]
+    N = out2.shape[1]
     start, read, row_cells = row_buffer_layout(geo, C)
     tiles_w = (Wo + 1) // 2
     pairs = (Ho + 1) // 2
@@ -255,7 +262,7 @@ def conv_winograd(x2, geo, U, out2, checks, first_task, last_task):
                               count, C)
             for k in range(16):
                 Vk = V[k]
-                Uk = U[k]
+                Uk = U[k, :C * N].reshape((C, N))
                 Mk = M[k].reshape((block, N))
                 for r in range(0, count, TILE_ROWS):
                     n = min(TILE_ROWS, count - r)
