@@ -52,10 +52,14 @@ PRELUDE = textwrap.dedent("""
     image[7, 9] = np.nan
     batch = rng.random((8, 256, 256, 16), dtype=np.float32)
     kernel = rng.standard_normal((3, 3)).astype(np.float32)
+    # many channels: Winograd, whose op calls two kernels (the filter transform first)
+    channels = rng.random((2, 28, 30, 32), dtype=np.float32)
+    filters = rng.standard_normal((3, 3, 32, 64)).astype(np.float32)
     OPS = {
         "max": lambda: vt.max_pool(image, 2, padding="same"),
         "avg": lambda: vt.avg_pool(batch, 2, padding="same"),
         "conv": lambda: vt.conv(image[:1024, :1024], kernel, padding="SAME"),
+        "winograd": lambda: vt.conv(channels, filters, padding="SAME"),
     }
 
     def forced(backend, op):

@@ -174,8 +174,8 @@ def _kernels() -> SimpleNamespace:
         _numba_winograd,
     )
 
-    def guarded(facade, name: str, module) -> Guarded:
-        return Guarded(getattr(facade, name), getattr(module, name))
+    def guarded(facade, name: str, module, prelude: bool = False) -> Guarded:
+        return Guarded(getattr(facade, name), getattr(module, name), prelude)
 
     return SimpleNamespace(
         **{name: guarded(_numba_pool, name, _numba_pooling)
@@ -186,8 +186,9 @@ def _kernels() -> SimpleNamespace:
            for name in ("conv_channels", "conv_planes", "im2col")},
         **{name: guarded(_numba_conv, name, _numba_conv_tiles)
            for name in ("conv_plane_tiles", "conv_tiles")},
-        **{name: guarded(_numba_conv, name, _numba_winograd)
-           for name in ("conv_winograd", "transform_filters")},
+        conv_winograd=guarded(_numba_conv, "conv_winograd", _numba_winograd),
+        transform_filters=guarded(_numba_conv, "transform_filters", _numba_winograd,
+                                  prelude=True),
         PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS,
         result_memory=_numba_memory.result_memory)
 
@@ -255,11 +256,30 @@ def starts_background(op: _Op) -> _Op:
             _ops.depth = depth
             if depth == 0 and _ops.missing and _numba_dtypes_only(args, kwargs):
                 # the kernels were not loaded: once they are, the background thread runs
-                # this op again up to its kernel call, to compile (or load) that kernel
-                _queue(("rehearsal", op), functools.partial(_rehearse, op, args, kwargs))
+                # this op again up to its kernel call, to compile (or load) that kernel;
+                # once per kind of call (the arrays' dtypes and shapes decide the kernel)
+                key = ("rehearsal", op, _call_kind(args, kwargs))
+                with _background:
+                    queued = sum(1 for job in _jobs
+                                 if isinstance(job, tuple) and job[:2] == key[:2])
+                if queued < _MAX_REHEARSALS:
+                    _queue(key, functools.partial(_rehearse, op, args, kwargs))
             if depth == 0 and _jobs:
                 _start_worker()
     return run  # type: ignore[return-value]
+
+
+# Rehearsals queued at most per op function: each keeps its call's arguments alive until the
+# kernels are loaded (a loop over many shapes before then needs no more).
+_MAX_REHEARSALS = 4
+
+
+def _call_kind(args: tuple, kwargs: dict) -> tuple:
+    """The dtypes and shapes of a call's arrays: two calls of one op with different ones may
+    need different kernels (a convolution with many channels takes Winograd's, a
+    single-channel one the plane tiles)."""
+    return tuple((value.dtype.str, value.shape) for value in (*args, *kwargs.values())
+                 if hasattr(value, "dtype"))
 
 
 def _numba_dtypes_only(args: tuple, kwargs: dict) -> bool:
@@ -299,11 +319,16 @@ class Guarded:
     raises :class:`KernelsNotReady` instead of compiling in the caller's time. Otherwise (the
     types compiled, another backend, a call outside an op) it calls ``kernel``, the entry
     point the dispatch modules call (the dispatcher itself or a facade around it that passes
-    the same arguments)."""
+    the same arguments).
 
-    def __init__(self, kernel: Callable, dispatcher) -> None:
+    A ``prelude`` is a cheap kernel that an op calls before its main one (the filter
+    transform of Winograd's convolution): a rehearsal compiles it, runs it and goes on to the
+    main kernel, so that one rehearsal readies both."""
+
+    def __init__(self, kernel: Callable, dispatcher, prelude: bool = False) -> None:
         self.kernel = kernel
         self.dispatcher = dispatcher
+        self.prelude = prelude
         self.ready: set[tuple] = set()   # fingerprints of argument types found compiled
         self.__name__ = getattr(kernel, "__name__", "kernel")
         self.__doc__ = kernel.__doc__
@@ -316,7 +341,9 @@ class Guarded:
             signature = tuple(self.dispatcher.typeof_pyval(value) for value in args)
             if signature not in self.dispatcher.overloads:
                 self.compile(signature)
-            raise _Rehearsed
+            if not self.prelude:
+                raise _Rehearsed
+            return self.kernel(*args)
         backend = requested()
         if _in_op() and backend == "auto":
             self.require(args)
@@ -346,6 +373,8 @@ class Guarded:
         key = (self.__name__, signature)
         if key not in _failed:
             _queue(key, functools.partial(self.compile, signature))
+            if self.prelude:   # the op's main kernel is missing too: rehearse the op after
+                _ops.missing = True
         raise KernelsNotReady(f"numba kernel {self.__name__} not compiled yet for {signature}")
 
     def _missing(self, args: tuple) -> tuple | None:
