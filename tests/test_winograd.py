@@ -195,3 +195,19 @@ def test_filter_transform_kernel_against_numpy(dtype):
     size = np.einsum("ai,ijcn,bj->abcn", np.abs(winograd.G), np.abs(w.astype(np.float64)),
                      np.abs(winograd.G)).reshape(16, 35)
     assert np.all(np.abs(U - want) <= np.finfo(dtype).eps * np.abs(want) + 8e-16 * size)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_input_transform_same_bits_with_and_without_whole_vectors(dtype, calls):
+    # 32 channels take the LLVM IR transform, 33 the numba loops; with a 33rd channel whose
+    # filters are zero, every sum gains a last term of 0: the same numbers, bit for bit
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 11, 13, 33)).astype(dtype)
+    w = rng.standard_normal((3, 3, 33, 32)).astype(dtype)
+    w[:, :, 32] = 0
+    with environment(VENTANAL_BACKEND="numba"):
+        vectors = vt.conv(np.ascontiguousarray(x[..., :32]), w[:, :, :32], padding="same")
+        loops = vt.conv(x, w, padding="same")
+    assert calls == [True, True]
+    np.testing.assert_array_equal(vectors, loops)
