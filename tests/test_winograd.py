@@ -94,7 +94,7 @@ def winograd_cases(draw):
         h, w = h + 2, w + 2
     cin = draw(st.sampled_from([32, 33, 48, 64]))   # 33: channels not in whole vectors
     cout = lanes * draw(st.sampled_from([2, 4, 6]))
-    layout = draw(st.sampled_from(["contiguous", "strided"]))
+    layout = draw(st.sampled_from(["contiguous", "strided", "channels-first memory"]))
     seed = draw(st.integers(0, 2**32 - 1))
     return dtype, (draw(st.integers(1, 2)), h, w, cin), cout, padding, layout, seed
 
@@ -106,10 +106,13 @@ def test_kernel_within_the_rounding_bound_of_the_algorithm(case):
     dtype, shape, cout, padding, layout, seed = case
     rng = np.random.default_rng(seed)
     scale = rng.choice([1.0, 1e-20, 1e20])   # magnitudes far from 1 in both directions
-    x = (rng.standard_normal(shape if layout == "contiguous" else shape[:-1] + (2 * shape[-1],))
-         * scale).astype(dtype)
-    if layout == "strided":
-        x = x[..., ::2]
+    if layout == "channels-first memory":   # a channels-last view of (batch, C, H, W) memory
+        first = (shape[0], shape[-1]) + shape[1:3]
+        x = np.moveaxis((rng.standard_normal(first) * scale).astype(dtype), 1, -1)
+    elif layout == "strided":
+        x = (rng.standard_normal(shape[:-1] + (2 * shape[-1],)) * scale).astype(dtype)[..., ::2]
+    else:
+        x = (rng.standard_normal(shape) * scale).astype(dtype)
     w = rng.standard_normal((3, 3, shape[-1], cout)).astype(dtype)
     plan = geometry.plan(shape[1:3], 3, 1, padding)
     done = []
