@@ -21,7 +21,7 @@ import textwrap
 
 import pytest
 
-from ventanal.ops import _backend
+from ventanal.ops import _backend, call_types
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="no numba")
@@ -415,7 +415,7 @@ def test_fingerprint_tells_apart_what_numba_types_tell_apart():
     import numpy as np
 
     def key(*args):
-        return _backend._fingerprint(args)
+        return call_types.fingerprint(args)
 
     a = np.zeros((4, 6), np.float32)
     readonly = a.copy()

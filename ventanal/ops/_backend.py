@@ -61,11 +61,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TypeVar
 
-import numpy as np
-
-from . import _numba_cache
+from . import _numba_cache, call_types
 from ._numba_cache import cache_loads
-from .dtypes import NUMBA_DTYPES
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
 BACKEND_VARIABLE = "VENTANAL_BACKEND"
@@ -254,11 +251,11 @@ def starts_background(op: _Op) -> _Op:
             return op(*args, **kwargs)
         finally:
             _ops.depth = depth
-            if depth == 0 and _ops.missing and _numba_dtypes_only(args, kwargs):
+            if depth == 0 and _ops.missing and call_types.numba_dtypes_only(args, kwargs):
                 # the kernels were not loaded: once they are, the background thread runs
                 # this op again up to its kernel call, to compile (or load) that kernel;
                 # once per kind of call (the arrays' dtypes and shapes decide the kernel)
-                key = ("rehearsal", op, _call_kind(args, kwargs))
+                key = ("rehearsal", op, call_types.call_kind(args, kwargs))
                 with _background:
                     queued = sum(1 for job in _jobs
                                  if isinstance(job, tuple) and job[:2] == key[:2])
@@ -272,21 +269,6 @@ def starts_background(op: _Op) -> _Op:
 # Rehearsals queued at most per op function: each keeps its call's arguments alive until the
 # kernels are loaded (a loop over many shapes before then needs no more).
 _MAX_REHEARSALS = 4
-
-
-def _call_kind(args: tuple, kwargs: dict) -> tuple:
-    """The dtypes and shapes of a call's arrays: two calls of one op with different ones may
-    need different kernels (a convolution with many channels takes Winograd's, a
-    single-channel one the plane tiles)."""
-    return tuple((value.dtype.str, value.shape) for value in (*args, *kwargs.values())
-                 if hasattr(value, "dtype"))
-
-
-def _numba_dtypes_only(args: tuple, kwargs: dict) -> bool:
-    """Whether every array among ``args`` and ``kwargs`` has a dtype the kernels take (else
-    the op runs on the NumPy path anyway, and a rehearsal would compute it)."""
-    arrays = [value for value in (*args, *kwargs.values()) if hasattr(value, "dtype")]
-    return bool(arrays) and all(value.dtype in NUMBA_DTYPES for value in arrays)
 
 
 class _Rehearsed(BaseException):
@@ -380,7 +362,7 @@ class Guarded:
     def _missing(self, args: tuple) -> tuple | None:
         """The numba types of ``args`` if the kernel is not compiled for them, else None
         (None too when numba cannot type them: the call itself will say what is wrong)."""
-        fingerprint = _fingerprint(args)
+        fingerprint = call_types.fingerprint(args)
         if fingerprint in self.ready:
             return None
         try:
@@ -392,26 +374,6 @@ class Guarded:
                 self.ready.add(fingerprint)
             return None
         return signature
-
-
-def _fingerprint(args: tuple) -> tuple | None:
-    """What decides numba's types of ``args``, cheaply (numba's own ``typeof`` of the eight
-    arguments of a kernel costs tens of microseconds, and an op calls its kernel once per
-    chunk of tasks): for an array its dtype, rank, layout, writeability and alignment; for a
-    scalar its type. None for anything else."""
-    key = []
-    for value in args:
-        if isinstance(value, np.ndarray):
-            flags = value.flags
-            key.append((value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous,
-                        flags.writeable, flags.aligned))
-        elif isinstance(value, (bool, float, np.generic)):
-            key.append(type(value))
-        elif isinstance(value, int):
-            key.append((int, -(1 << 63) <= value < (1 << 63)))
-        else:
-            return None
-    return tuple(key)
 
 
 def _load_kernels() -> None:
