@@ -234,8 +234,10 @@ def _format_rates(records, peak: float) -> str:
             continue
         t, best = r["times"], r["best_peer"]
         rate = r["gflop"] / t["ventanal"]["median_ms"] * 1e3
-        peer = (f"{best}: {r['gflop'] / t[best]['median_ms'] * 1e3:.0f} "
-                f"({r['gflop'] / t[best]['median_ms'] * 1e3 / peak:.2f})" if best else "-")
+        peer = "-"
+        if best:
+            peer_rate = r["gflop"] / t[best]["median_ms"] * 1e3
+            peer = f"{best}: {peer_rate:.0f} ({peer_rate / peak:.2f})"
         lines.append(f"| {r['workload']} | {r['gflop']:.2f} | {rate:.0f} ({rate / peak:.2f}) | "
                      f"{peer} |")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ against itself whatever the threads.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 import numpy as np
@@ -69,9 +70,10 @@ def absolute_bound(x, w, plan):
         winograd.B_T, winograd.G, winograd.A_T = saved
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    """How many convolutions the Winograd kernel computed (without falling back)."""
+@contextlib.contextmanager
+def counting_winograd():
+    """Yields a list that gets, for every convolution the Winograd kernel took on, whether it
+    computed it (False: a result was not finite and the direct kernels did)."""
     done = []
     original = conv_dispatch._winograd
 
@@ -80,8 +82,17 @@ def calls(monkeypatch):
         done.append(result is not None)
         return result
 
-    monkeypatch.setattr(conv_dispatch, "_winograd", counting)
-    return done
+    conv_dispatch._winograd = counting
+    try:
+        yield done
+    finally:
+        conv_dispatch._winograd = original
+
+
+@pytest.fixture
+def calls():
+    with counting_winograd() as done:
+        yield done
 
 
 @st.composite
@@ -115,20 +126,8 @@ def test_kernel_within_the_rounding_bound_of_the_algorithm(case):
         x = (rng.standard_normal(shape) * scale).astype(dtype)
     w = rng.standard_normal((3, 3, shape[-1], cout)).astype(dtype)
     plan = geometry.plan(shape[1:3], 3, 1, padding)
-    done = []
-    original = conv_dispatch._winograd
-
-    def counting(*args):
-        result = original(*args)
-        done.append(result is not None)
-        return result
-
-    conv_dispatch._winograd, saved = counting, conv_dispatch._winograd
-    try:
-        with environment(VENTANAL_BACKEND="numba"):
-            got = vt.conv(x, w, padding=padding)
-    finally:
-        conv_dispatch._winograd = saved
+    with counting_winograd() as done, environment(VENTANAL_BACKEND="numba"):
+        got = vt.conv(x, w, padding=padding)
     assert done == [True]
     want = conv_reference(x.astype(np.float64), w.astype(np.float64), plan, 1)
     eps = np.finfo(dtype).eps

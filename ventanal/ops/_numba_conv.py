@@ -22,8 +22,7 @@ from ._numba_winograd import conv_winograd as _conv_winograd
 from ._numba_winograd import transform_filters
 
 __all__ = ["PLANE_ROWS", "PLANE_VECTORS", "conv_channels", "conv_plane_tiles", "conv_planes",
-           "conv_tiles", "conv_winograd", "im2col",
-           "transform_filters"]
+           "conv_tiles", "conv_winograd", "im2col", "transform_filters"]
 
 conv_planes = taking_table(_conv_planes, 3)
 conv_plane_tiles = taking_table(_conv_plane_tiles, 3)

@@ -225,7 +225,6 @@ def conv_winograd(x2, geo, U, out2, checks, first_task, last_task):
     cells = max(row_cells, (2 * tiles_w + 2) * C)
     rows = np.empty((4, cells), x2.dtype)
     block = min(BLOCK_TILES, tiles_w)
-    T = np.empty((4, (2 * block + 2) * C), x2.dtype)   # B^T d, by tile columns
     V = np.empty((16, block * C), x2.dtype)
     M = np.empty((16, block * N), x2.dtype)
     spare = np.empty((2, 2 * block * N), x2.dtype)     # outputs past the result's last
@@ -236,6 +235,8 @@ def conv_winograd(x2, geo, U, out2, checks, first_task, last_task):
     wide = WIDE and N % (2 * strip) == 0
     lanes = VECTOR_BYTES // x2.itemsize
     vectors_in = C % lanes == 0
+    # B^T d by tile columns, for the numba loops only
+    T = np.empty((4, 0 if vectors_in else (2 * block + 2) * C), x2.dtype)
     for task in range(first_task, last_task):
         b = task // pairs
         i0 = 2 * (task % pairs)

@@ -20,7 +20,7 @@ import importlib.util
 import numpy as np
 
 from .. import geometry
-from . import _backend, _numpy_conv, memory
+from . import _backend, _numpy_conv, memory, winograd
 from .canonical import Canonical
 from .dtypes import NUMBA_DTYPES, conv_dtypes
 from .threads import run_tasks
@@ -146,7 +146,7 @@ def _winograd(kernels, job: Canonical, w, accumulator, out5, result, work) -> np
     w9[:, :pairs] = w.reshape(9, pairs)
     U = np.empty((16, padded), accumulator)
     kernels.transform_filters(w9, U, pairs)
-    tasks = B * -(-job.axes[1].output // 2)
+    tasks = B * winograd.tiles(job.axes[1].output)   # a task per pair of output rows
     checks = np.zeros(tasks, accumulator)
     run_tasks(kernels.conv_winograd, (rows, job.geo, U, out5.reshape(-1, out_channels), checks),
               tasks, work)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import geometry
 
-__all__ = ["A_T", "B_T", "G", "transform_filters", "winograd_reference"]
+__all__ = ["A_T", "B_T", "G", "tiles", "transform_filters", "winograd_reference"]
 
 #: Input transform ``B^T`` (4x4): ``V = B^T d B``.
 B_T = np.array([[1, 0, -1, 0],
@@ -68,10 +68,19 @@ def transform_filters(w: np.ndarray, dtype) -> np.ndarray:
     return np.ascontiguousarray(U.reshape(16, w.shape[2], w.shape[3]), dtype)
 
 
+def tiles(outputs: int) -> int:
+    """Tiles along an axis of ``outputs`` outputs, two outputs each (the last may have one).
+
+    >>> tiles(56), tiles(7)
+    (28, 4)
+    """
+    return -(-outputs // 2)
+
+
 def _tile_cells(axis: geometry.AxisWindow) -> np.ndarray:
     """(tiles, 4): the input positions tile ``t`` reads along ``axis``, the three taps of
     window ``2t`` and the last tap of window ``2t + 1``."""
-    first = 2 * np.arange(-(-axis.output // 2))
+    first = 2 * np.arange(tiles(axis.output))
     return np.concatenate([axis.tap(first[:, None], np.arange(3)),
                            axis.tap(first[:, None] + 1, np.array([2]))], axis=1)
 
