@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -137,6 +138,8 @@ def test_a_warm_cache_loads_without_numba_registries(tmp_path):
     run_child(tmp_path, """
         forced("numba", "max")   # fills the cache (the same directory for both children)
     """)
+    # numba's cache only: without the native store's copy (test_native_store.py)
+    shutil.rmtree(tmp_path / "numba-cache" / "ventanal-native")
     done = run_child(tmp_path, """
         from numba.core import caching
         want = forced("numpy", "max")

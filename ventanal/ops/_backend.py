@@ -18,26 +18,25 @@ a test or a user can switch without reimporting:
 ``VENTANAL_NUM_THREADS`` caps the threads of one op (default: the CPUs this process may use).
 
 numba is imported here, lazily, on the first call that needs a kernel; ``import ventanal``
-stays NumPy-only. Its kernels are compiled once per dtype and cached on disk (next to the
-modules, or in numba's user cache when the package directory is read-only, or in a temporary
-directory when neither is writable).
-
-Importing numba and compiling a kernel cost seconds the very first time, a fraction of that to
-load from the cache in any later process (``benchmarks/README.md`` has the numbers), hence the
-``auto`` threshold and the background loading.
+stays NumPy-only. Its kernels are compiled once per dtype and cached on disk (numba's cache),
+and their machine code also goes to ventanal's *native store* (:mod:`._native`), from which a
+later process under ``auto`` runs them without importing numba at all (a tenth of the time).
+Compiling costs seconds the very first time (``benchmarks/README.md`` has the numbers), hence
+the ``auto`` threshold and the background loading.
 
 Background loading
 ------------------
 Under ``auto`` the op functions of the dispatch modules (decorated with
 :func:`starts_background`) ask :func:`active` for a backend: ``"numpy"`` until the kernels are
-loaded, and the load queued. Each kernel in the namespace of :func:`numba_kernels` is a
-:class:`Guarded` numba dispatcher: called during an op for argument types numba has not
-compiled yet, it queues their compilation and raises :class:`KernelsNotReady`, on which the op
-takes the NumPy path. An op that found the kernels not loaded is also *rehearsed* once they
-are: the background thread runs it again, on one thread, up to its kernel call, which then
-compiles (or loads from the cache) the kernel for the call's types and ends the rehearsal;
-so the next call of the same op is at numba speed without a call in between to ask for its
-kernel. (The rehearsal keeps the op's arguments alive until then.) The queued jobs run one
+loaded, and the load queued: the native store's kernels (:class:`._native.NativeKernel`,
+which hand the arguments the store lacks to numba's) when it has some for this process, else
+numba's. Each of numba's is a :class:`Guarded` dispatcher: called during an op for argument
+types numba has not compiled yet, it queues their compilation and raises
+:class:`KernelsNotReady`, on which the op takes the NumPy path. An op that found the kernels
+not loaded is also *rehearsed* once they are: the background thread runs it again, on one
+thread, up to its kernel call, which then loads (or compiles) the kernel for the call's types
+and ends the rehearsal; so the next call of the same op is at numba speed without a call in
+between to ask for its kernel. (The rehearsal keeps the op's arguments alive until then.) The queued jobs run one
 after another on one daemon thread, started when the op that queued them returns (the first
 call costs what the NumPy path costs). Results are the same either way (the tests check it
 while the switch happens).
@@ -46,8 +45,7 @@ job runs never starts another one (its thread is not in the child, and numba's l
 held): the child stays on the NumPy path for what was not loaded. Jobs still queued at
 interpreter exit are dropped; a job under way dies with the interpreter, unless it is writing
 a compiled kernel to numba's cache, which the exit lets finish (numba makes a kernel callable
-before it saves it: a script that switched to it and ended would otherwise leave the next
-process to compile it again).
+before it saves it).
 """
 
 from __future__ import annotations
@@ -61,8 +59,9 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TypeVar
 
-from . import _numba_cache, call_types
+from . import _native, _numba_cache, call_types
 from ._numba_cache import cache_loads
+from .kernel_table import KERNELS, taking_table
 
 BACKENDS = ("auto", "numba", "numpy", "reference")
 BACKEND_VARIABLE = "VENTANAL_BACKEND"
@@ -71,6 +70,7 @@ THREADS_VARIABLE = "VENTANAL_NUM_THREADS"
 _lock = threading.Lock()
 _numba_modules: SimpleNamespace | None = None
 _numba_error: BaseException | None = None
+_native_modules: SimpleNamespace | None = None   # the native store's kernels (auto only)
 
 
 def requested() -> str:
@@ -97,8 +97,8 @@ def active(work: int | None = None) -> str:
     if value == "auto":
         if work is not None and work < AUTO_NUMBA_MIN_WORK:
             return "numpy"
-        if _numba_modules is not None:   # always so in a rehearsal (see _rehearse)
-            return "numba"
+        if _numba_modules is not None or _native_modules is not None:
+            return "numba"   # always so in a rehearsal (see _rehearse)
         if _numba_error is None:
             _ops.missing = True   # the op is rehearsed once they are loaded
             _queue("kernels", _load_kernels)
@@ -132,12 +132,21 @@ def num_threads() -> int:
 
 
 def numba_kernels(required: bool = False) -> SimpleNamespace | None:
-    """The numba kernels, by name (``max_rows``, ``conv_tiles``, ``vector_bytes``...), imported
-    on first use.
+    """The kernels, by name (``max_rows``, ``conv_tiles``, ``vector_bytes``...): under ``auto``
+    the native store's once loaded (:mod:`._native`), else numba's, imported on first use.
 
     Returns None when numba cannot be imported (unless ``required``: then ImportError).
     """
+    if _native_modules is not None and requested() == "auto":
+        return _native_modules
+    return numba_namespace(load=True, required=required)
+
+
+def numba_namespace(load: bool = False, required: bool = False) -> SimpleNamespace | None:
+    """numba's kernels, imported now if ``load`` (else None until they are)."""
     global _numba_modules, _numba_error
+    if not load:
+        return _numba_modules
     if _numba_modules is None and _numba_error is None:
         with _lock:
             if _numba_modules is None and _numba_error is None:
@@ -152,40 +161,27 @@ def numba_kernels(required: bool = False) -> SimpleNamespace | None:
 
 
 def loaded_kernels() -> SimpleNamespace | None:
-    """The kernels' namespace if numba and the kernels are loaded already, else None (never
-    imports anything)."""
+    """The kernels' namespace (:func:`numba_kernels`) if it is loaded already, else None
+    (never imports anything)."""
+    if _native_modules is not None and requested() == "auto":
+        return _native_modules
     return _numba_modules
 
 
 def _kernels() -> SimpleNamespace:
-    """Every kernel entry point the dispatch modules call: the one place that knows which
-    module holds which kernel. Each compiled one is :class:`Guarded` by its numba dispatcher."""
-    from . import (
-        _numba_conv,
-        _numba_conv_tiles,
-        _numba_convolve,
-        _numba_doubling,
-        _numba_memory,
-        _numba_pool,
-        _numba_pooling,
-        _numba_winograd,
-    )
+    """numba's namespace of the kernels of :data:`.kernel_table.KERNELS`, each
+    :class:`Guarded` by its dispatcher, and the constants the dispatch modules read."""
+    import importlib
 
-    def guarded(facade, name: str, module, prelude: bool = False) -> Guarded:
-        return Guarded(getattr(facade, name), getattr(module, name), prelude)
+    from . import _numba_conv, _numba_memory, _numba_pool
+
+    def guarded(name: str, module: str, position: int | None, prelude: bool) -> Guarded:
+        dispatcher = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return Guarded(taking_table(dispatcher, position), dispatcher, prelude, name)
 
     return SimpleNamespace(
-        **{name: guarded(_numba_pool, name, _numba_pooling)
-           for name in ("max_rows", "max_channels", "avg_rows", "avg_channels")},
-        max_doubling=guarded(_numba_pool, "max_doubling", _numba_doubling),
+        **{name: guarded(name, *entry) for name, entry in KERNELS.items()},
         vector_bytes=_numba_pool.vector_bytes, vector_lanes=_numba_pool.vector_lanes,
-        **{name: guarded(_numba_conv, name, _numba_convolve)
-           for name in ("conv_channels", "conv_planes", "im2col")},
-        **{name: guarded(_numba_conv, name, _numba_conv_tiles)
-           for name in ("conv_plane_tiles", "conv_tiles")},
-        conv_winograd=guarded(_numba_conv, "conv_winograd", _numba_winograd),
-        transform_filters=guarded(_numba_conv, "transform_filters", _numba_winograd,
-                                  prelude=True),
         PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS,
         result_memory=_numba_memory.result_memory)
 
@@ -276,10 +272,23 @@ class _Rehearsed(BaseException):
     code, which catches :class:`KernelsNotReady`, takes it for a reason to run NumPy)."""
 
 
+Rehearsed = _Rehearsed   # for the native store's kernels (._native)
+
+
+def rehearsing() -> bool:
+    """Whether this thread runs a rehearsal (see :func:`_rehearse`)."""
+    return getattr(_ops, "rehearsing", False)
+
+
+def mark_missing() -> None:
+    """Rehearse the op under way on this thread once the kernels are loaded."""
+    _ops.missing = True
+
+
 def _rehearse(op: Callable, args: tuple, kwargs: dict) -> None:
     """Run ``op`` on the background thread, on one thread, up to its first kernel call, which
     compiles (or loads from the cache) the kernel for the call's types instead of running."""
-    if _numba_modules is None:   # numba could not be imported
+    if _numba_modules is None and _native_modules is None:   # numba could not be imported
         return
     _ops.rehearsing, _ops.depth = True, getattr(_ops, "depth", 0) + 1
     try:
@@ -307,12 +316,13 @@ class Guarded:
     transform of Winograd's convolution): a rehearsal compiles it, runs it and goes on to the
     main kernel, so that one rehearsal readies both."""
 
-    def __init__(self, kernel: Callable, dispatcher, prelude: bool = False) -> None:
+    def __init__(self, kernel: Callable, dispatcher, prelude: bool = False,
+                 name: str | None = None) -> None:
         self.kernel = kernel
         self.dispatcher = dispatcher
         self.prelude = prelude
         self.ready: set[tuple] = set()   # fingerprints of argument types found compiled
-        self.__name__ = getattr(kernel, "__name__", "kernel")
+        self.__name__ = name or getattr(kernel, "__name__", "kernel")
         self.__doc__ = kernel.__doc__
 
     def __repr__(self) -> str:
@@ -322,7 +332,7 @@ class Guarded:
         if getattr(_ops, "rehearsing", False):
             signature = tuple(self.dispatcher.typeof_pyval(value) for value in args)
             if signature not in self.dispatcher.overloads:
-                self.compile(signature)
+                self.compile(signature, call_types.fingerprint(args))
             if not self.prelude:
                 raise _Rehearsed
             return self.kernel(*args)
@@ -333,18 +343,22 @@ class Guarded:
             self.load(args)
         return self.kernel(*args)
 
-    def compile(self, signature: tuple) -> None:
+    def compile(self, signature: tuple, fingerprint: tuple | None = None) -> None:
         """Compile the kernel for the numba types ``signature``, or load it from numba's
-        disk cache (see :func:`cache_loads`)."""
+        disk cache (see :func:`cache_loads`); then write it to the native store (under the
+        ``fingerprint`` of its arguments) for the next process."""
         with cache_loads():
             self.dispatcher.compile(signature)
+        compiled = self.dispatcher.overloads.get(signature)
+        if fingerprint is not None and compiled is not None and _numba_modules is not None:
+            _native.save_compiled(self.__name__, fingerprint, compiled, _numba_modules)
 
     def load(self, args: tuple) -> None:
         """Compile the kernel for the types of ``args`` unless it is compiled (a call that
         waits for numba, ``VENTANAL_BACKEND=numba``, loads it as fast as a background job)."""
         signature = self._missing(args)
         if signature is not None:
-            self.compile(signature)
+            self.compile(signature, call_types.fingerprint(args))
 
     def require(self, args: tuple) -> None:
         """Return if the kernel is compiled for the types of ``args``; else queue the
@@ -354,7 +368,8 @@ class Guarded:
             return
         key = (self.__name__, signature)
         if key not in _failed:
-            _queue(key, functools.partial(self.compile, signature))
+            _queue(key, functools.partial(self.compile, signature,
+                                          call_types.fingerprint(args)))
             if self.prelude:   # the op's main kernel is missing too: rehearse the op after
                 _ops.missing = True
         raise KernelsNotReady(f"numba kernel {self.__name__} not compiled yet for {signature}")
@@ -377,9 +392,15 @@ class Guarded:
 
 
 def _load_kernels() -> None:
+    global _native_modules
+    if _native_modules is None and _numba_modules is None:
+        # the native store's kernels, when it has some for this process: no numba import
+        _native_modules = _native.kernels()
+        if _native_modules is not None:
+            return
     # (The result memory pool loads with the kernels: loaded after the op's kernel, it held
     # the GIL while the first calls on the kernels ran, 2-3x slower, on fresh memory.)
-    kernels = numba_kernels(required=False)
+    kernels = numba_namespace(load=True)
     if kernels is not None:
         with cache_loads():
             kernels.vector_bytes()   # initialises numba's LLVM target, on this thread too

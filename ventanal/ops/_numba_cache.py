@@ -12,6 +12,9 @@ It also counts the kernels being written to the cache: numba makes a compiled ke
 *before* it saves it, so a process that switches to the kernel and exits at once could kill
 the background thread half way through the save, and the next process would compile again
 (seconds). :func:`wait_for_saves` (called at interpreter exit) lets a save under way finish.
+
+And it keeps the object code of the kernels it loads (numba drops it once the code is
+loaded), for :mod:`._native`'s store: :func:`object_code`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,29 @@ from collections.abc import Iterator
 
 _saves = threading.Condition()
 _saving = 0   # saves under way
+# object code of the kernels loaded from the cache, by the name of their CPython wrapper
+_objects: dict[str, bytes] = {}
+_MAX_OBJECTS = 64
+
+
+def object_code(compiled) -> bytes | None:
+    """The object code of ``compiled`` (numba's compile result) if :func:`cache_loads` read
+    it from numba's cache (once: it is forgotten here), else None."""
+    return _objects.pop(getattr(compiled.fndesc, "llvm_cpython_wrapper_name", None), None)
+
+
+def _keep_object(data) -> None:
+    """Keep the object code of a kernel's cache entry (numba's reduced compile result:
+    library data ``(name, "object", (object code, bitcode))``, then the function's
+    descriptor), if it is one."""
+    try:
+        (_, kind, (code, _)), fndesc = data[0], data[1]
+        if kind == "object" and isinstance(code, bytes):
+            while len(_objects) >= _MAX_OBJECTS:
+                _objects.pop(next(iter(_objects)))
+            _objects[fndesc.llvm_cpython_wrapper_name] = code
+    except (TypeError, ValueError, AttributeError, IndexError):
+        pass
 
 
 def wait_for_saves(timeout: float) -> bool:
@@ -53,7 +79,7 @@ def cache_loads() -> Iterator[None]:
         from numba.core.runtime import rtsys
 
         original = (Cache.load_overload, Cache.save_overload) if all(
-            hasattr(Cache, name) for name in ("_load_overload",
+            hasattr(Cache, name) for name in ("_load_overload", "_index_key",
                                               "_guard_against_spurious_io_errors")) else None
     except ImportError:
         original = None
@@ -65,7 +91,18 @@ def cache_loads() -> Iterator[None]:
     def load_overload(cache, signature, target_context):
         rtsys.initialize(target_context)
         with cache._guard_against_spurious_io_errors():
-            return cache._load_overload(signature, target_context)
+            # numba's Cache._load_overload, keeping the object code on the way
+            try:
+                enabled, cache_file, impl = cache._enabled, cache._cache_file, cache._impl
+            except AttributeError:
+                return cache._load_overload(signature, target_context)
+            if not enabled:
+                return None
+            data = cache_file.load(cache._index_key(signature, target_context.codegen()))
+            if data is None:
+                return None
+            _keep_object(data)
+            return impl.rebuild(target_context, data)
 
     def save_overload(cache, signature, data):
         global _saving

@@ -17,9 +17,9 @@ from ._numba_conv_tiles import conv_tiles as _conv_tiles
 from ._numba_convolve import conv_channels as _conv_channels
 from ._numba_convolve import conv_planes as _conv_planes
 from ._numba_convolve import im2col as _im2col
-from ._numba_rows import taking_table
 from ._numba_winograd import conv_winograd as _conv_winograd
 from ._numba_winograd import transform_filters
+from .kernel_table import taking_table
 
 __all__ = ["PLANE_ROWS", "PLANE_VECTORS", "conv_channels", "conv_plane_tiles", "conv_planes",
            "conv_tiles", "conv_winograd", "im2col", "transform_filters"]

@@ -15,8 +15,8 @@ from ._numba_pooling import avg_channels as _avg_channels
 from ._numba_pooling import avg_rows as _avg_rows
 from ._numba_pooling import max_channels as _max_channels
 from ._numba_pooling import max_rows as _max_rows
-from ._numba_rows import taking_table
 from ._numba_vectors import vector_bytes, vector_lanes
+from .kernel_table import taking_table
 
 __all__ = ["avg_channels", "avg_rows", "max_channels", "max_doubling", "max_rows",
            "vector_bytes", "vector_lanes"]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..geometry import TABLE_COLUMNS, AxisWindow, WindowPlan
+from ..geometry import TABLE_COLUMNS
 from ._numba_vectors import KERNEL_OPTIONS, cast, maximum
 
 _OPTIONS = KERNEL_OPTIONS
@@ -300,22 +300,3 @@ def row_buffer_layout(geo, C):
     a tail, and with padding larger than the span (dilation) they may read none at all.
     """
     return geo[WIDTH, READ_OFFSET] * C, geo[WIDTH, READ_COUNT] * C, geo[WIDTH, SPAN] * C
-
-
-def taking_table(kernel, position: int):
-    """``kernel`` taking as its argument ``position`` either the plan's table or the seven
-    columns ``size .. span`` of each of its rows, which it then widens to the table (the
-    form :mod:`._fast` passed before the table had more columns)."""
-    def run(*args):
-        geo = args[position]
-        if geo.shape[1] != len(TABLE_COLUMNS):
-            # pad_after enters no column of the table: 0 stands for it
-            axes = tuple(AxisWindow(size, window, stride, dilation, pad_before, 0, output)
-                         for size, window, stride, dilation, pad_before, output, _
-                         in geo.tolist())
-            args = args[:position] + (WindowPlan(axes).table(),) + args[position + 1:]
-        return kernel(*args)
-
-    run.__name__ = run.__qualname__ = kernel.__name__
-    run.__doc__ = kernel.__doc__
-    return run
