@@ -28,18 +28,17 @@ Background loading
 ------------------
 Under ``auto`` the op functions of the dispatch modules (decorated with
 :func:`starts_background`) ask :func:`active` for a backend: ``"numpy"`` until the kernels are
-loaded, and the load queued: the native store's kernels (:class:`._native.NativeKernel`,
-which hand the arguments the store lacks to numba's) when it has some for this process, else
-numba's. Each of numba's is a :class:`Guarded` dispatcher: called during an op for argument
-types numba has not compiled yet, it queues their compilation and raises
-:class:`KernelsNotReady`, on which the op takes the NumPy path. An op that found the kernels
-not loaded is also *rehearsed* once they are: the background thread runs it again, on one
-thread, up to its kernel call, which then loads (or compiles) the kernel for the call's types
-and ends the rehearsal; so the next call of the same op is at numba speed without a call in
-between to ask for its kernel. (The rehearsal keeps the op's arguments alive until then.) The queued jobs run one
-after another on one daemon thread, started when the op that queued them returns (the first
-call costs what the NumPy path costs). Results are the same either way (the tests check it
-while the switch happens).
+loaded, and the load queued: the native store's kernels (:class:`._native.NativeKernel`, which
+hand the arguments the store lacks to numba's) when it has some for this process, else numba's.
+Each of numba's is a :class:`Guarded` dispatcher: called during an op for argument types numba
+has not compiled yet, it queues their compilation and raises :class:`KernelsNotReady`, on which
+the op takes the NumPy path. An op that found the kernels not loaded is also *rehearsed* once
+they are: the background thread runs it again, on one thread, up to its kernel call, which then
+loads (or compiles) the kernel for the call's types and ends the rehearsal; so the next call of
+the same op is at numba speed without a call in between to ask for its kernel. (The rehearsal
+keeps the op's arguments alive until then.) The queued jobs run one after another on one daemon
+thread, started when the op that queued them returns (the first call costs what the NumPy path
+costs). Results are the same either way (the tests check it while the switch happens).
 :func:`wait_for_background` waits for the queue (tests, benchmarks). A process forked while a
 job runs never starts another one (its thread is not in the child, and numba's locks may be
 held): the child stays on the NumPy path for what was not loaded. Jobs still queued at
