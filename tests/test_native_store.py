@@ -41,6 +41,13 @@ def test_a_later_process_runs_the_stored_kernels_without_numba(tmp_path):
             assert not took_numpy, f"{op}: the stored kernel was not used"
         assert "numba" not in sys.modules, "the stored kernels imported numba"
         assert _backend.loaded_kernels().native
+        # the result memory's functions came from the store too
+        from ventanal.ops import memory
+        try:
+            from numpy._core.multiarray import get_handler_name
+        except ImportError:   # NumPy 1.x
+            from numpy.core.multiarray import get_handler_name
+        assert get_handler_name(memory.empty((1 << 21,), np.float32)) == "ventanal_result_memory"
         assert same_bits(got["max"], want["max"])
         for op in OPS:
             np.testing.assert_allclose(got[op], want[op], rtol=2e-5, atol=2e-5)

@@ -43,6 +43,7 @@ import threading
 import types
 
 from . import call_types
+from ._memory_handler import FUNCTIONS, build
 from .kernel_table import KERNELS, taking_table
 
 FORMAT = 1
@@ -196,16 +197,36 @@ def save(name: str, fingerprint: tuple, compiled, object_code: bytes | None,
 
 def save_compiled(name: str, fingerprint: tuple, compiled, kernels) -> bool:
     """:func:`save` a kernel numba compiled (or loaded from its cache: its object code is then
-    :func:`._numba_cache.object_code`), with the constants of numba's namespace ``kernels``.
-    A failure only means that the next process compiles it again."""
+    :func:`._numba_cache.object_code`), with the constants of numba's namespace ``kernels``,
+    and the result memory's functions (once a process). A failure only means that the next
+    process compiles it again."""
     from . import _numba_cache
 
     try:
         values = {"vector_bytes": kernels.vector_bytes(), "PLANE_ROWS": kernels.PLANE_ROWS,
                   "PLANE_VECTORS": kernels.PLANE_VECTORS}
-        return save(name, fingerprint, compiled, _numba_cache.object_code(compiled), values)
+        if not _state.get("functions saved"):
+            _state["functions saved"] = True
+            _save_memory_functions()
+        return save(name, fingerprint, compiled,
+                    _numba_cache.object_code(compiled.fndesc.mangled_name), values)
     except Exception:  # noqa: BLE001
         return False
+
+
+def _save_memory_functions() -> None:
+    """Store the result memory's native functions (numba ``cfunc`` s, loaded)."""
+    from . import _numba_cache, _numba_memory
+
+    for name in FUNCTIONS:
+        function = getattr(_numba_memory, f"pool_{name}")
+        symbol = function._wrapper_name   # "cfunc." + the function's mangled name
+        try:
+            code = function._library._get_compiled_object()
+        except Exception:  # noqa: BLE001  (loaded from numba's cache)
+            code = _numba_cache.object_code(symbol.split(".", 1)[1])
+        if code is not None:
+            _write(_path("function", name), {"object": bytes(code), "symbol": symbol})
 
 
 def load(name: str, fingerprint: tuple):
@@ -215,37 +236,65 @@ def load(name: str, fingerprint: tuple):
     if entry is None:
         return None
     with _lock:
-        runtime = _runtime()
-        if runtime is None:
+        loaded = _load_object(entry, entry.get("wrapper"), entry.get("environment"))
+        if loaded is None:
             return None
-        ll, dynfunc = runtime
-        try:
-            process = ctypes.CDLL(None)
-            missing = [symbol for symbol in undefined_symbols(entry["object"])
-                       if not ll.address_of_symbol(symbol) and not hasattr(process, symbol)]
-            if missing:
-                return None
-            target = ll.Target.from_default_triple()
-            machine = target.create_target_machine(cpu=ll.get_host_cpu_name(),
-                                                   features=ll.get_host_cpu_features().flatten(),
-                                                   opt=0, jit=True)
-            module = ll.parse_assembly("")
-            module.triple = ll.get_process_triple()
-            engine = ll.create_mcjit_compiler(module, machine)
-            engine.add_object_file(ll.ObjectFileRef.from_data(entry["object"]))
-            engine.finalize_object()
-            wrapper = engine.get_function_address(entry["wrapper"])
-            slot = engine.get_global_value_address(entry["environment"])
-        except Exception:  # noqa: BLE001
-            return None
-        if not wrapper or not slot:
-            return None
+        engine, wrapper, slot = loaded
+        dynfunc = _runtime()[1]
         environment = dynfunc.Environment({"__name__": entry["module"]})
         ctypes.c_void_p.from_address(slot).value = id(environment)
         # the engine (its code) and the environment live as long as the function
         return dynfunc.make_function(types.ModuleType(entry["module"]), entry["name"],
                                      f"ventanal kernel {name}, loaded from the native store",
-                                     wrapper, environment, (engine, machine, environment))
+                                     wrapper, environment, (engine, environment))
+
+
+def _memory_functions() -> dict[str, int] | None:
+    """The addresses of the result memory's functions from the store (kept loaded for the
+    process's life: NumPy may call them until it ends), or None."""
+    addresses = {}
+    with _lock:
+        for name in FUNCTIONS:
+            entry = _read(_path("function", name)) or {}
+            loaded = _load_object(entry, entry.get("symbol"))
+            if loaded is None:
+                return None
+            _state.setdefault("engines", []).append(loaded[0])
+            addresses[name] = loaded[1]
+    return addresses
+
+
+def _load_object(entry: dict | None, function: str | None, variable: str | None = None):
+    """(engine, address of ``function``, address of ``variable``) of the object code of the
+    store's ``entry`` loaded into a new llvmlite engine, or None."""
+    if not entry or not function:
+        return None
+    runtime = _runtime()
+    if runtime is None:
+        return None
+    ll = runtime[0]
+    try:
+        process = ctypes.CDLL(None)
+        missing = [symbol for symbol in undefined_symbols(entry["object"])
+                   if not ll.address_of_symbol(symbol) and not hasattr(process, symbol)]
+        if missing:
+            return None
+        target = ll.Target.from_default_triple()
+        machine = target.create_target_machine(cpu=ll.get_host_cpu_name(),
+                                               features=ll.get_host_cpu_features().flatten(),
+                                               opt=0, jit=True)
+        module = ll.parse_assembly("")
+        module.triple = ll.get_process_triple()
+        engine = ll.create_mcjit_compiler(module, machine)
+        engine.add_object_file(ll.ObjectFileRef.from_data(entry["object"]))
+        engine.finalize_object()
+        address = engine.get_function_address(function)
+        slot = engine.get_global_value_address(variable) if variable else None
+    except Exception:  # noqa: BLE001
+        return None
+    if not address or (variable and not slot):
+        return None
+    return engine, address, slot
 
 
 def _runtime():
@@ -373,6 +422,14 @@ class NativeKernel:
         raise _backend.KernelsNotReady(f"kernel {self.name} not loaded yet")
 
 
+def _result_memory():
+    """The result memory on the store's functions (once a process), or None."""
+    if "result memory" not in _state:
+        functions = _memory_functions()
+        _state["result memory"] = build(functions) if functions else None
+    return _state["result memory"]
+
+
 def kernels(values: dict | None = None):
     """The namespace of the dispatch modules' kernels backed by the native store, with the
     constants its kernels were compiled with; None when the store has none for this process
@@ -389,5 +446,5 @@ def kernels(values: dict | None = None):
         vector_bytes=lambda: vector_bytes,
         vector_lanes=lambda dtype: vector_bytes // np.dtype(dtype).itemsize,
         PLANE_ROWS=int(values["PLANE_ROWS"]), PLANE_VECTORS=int(values["PLANE_VECTORS"]),
-        result_memory=None, native=True)
+        result_memory=_result_memory(), native=True)
     return namespace

@@ -25,15 +25,15 @@ from collections.abc import Iterator
 
 _saves = threading.Condition()
 _saving = 0   # saves under way
-# object code of the kernels loaded from the cache, by the name of their CPython wrapper
+# object code of the kernels loaded from the cache, by their functions' mangled names
 _objects: dict[str, bytes] = {}
 _MAX_OBJECTS = 64
 
 
-def object_code(compiled) -> bytes | None:
-    """The object code of ``compiled`` (numba's compile result) if :func:`cache_loads` read
-    it from numba's cache (once: it is forgotten here), else None."""
-    return _objects.pop(getattr(compiled.fndesc, "llvm_cpython_wrapper_name", None), None)
+def object_code(mangled_name: str) -> bytes | None:
+    """The object code of the function ``mangled_name`` (numba's ``fndesc.mangled_name``) if
+    :func:`cache_loads` read it from numba's cache (once: it is forgotten here), else None."""
+    return _objects.pop(mangled_name, None)
 
 
 def _keep_object(data) -> None:
@@ -45,7 +45,7 @@ def _keep_object(data) -> None:
         if kind == "object" and isinstance(code, bytes):
             while len(_objects) >= _MAX_OBJECTS:
                 _objects.pop(next(iter(_objects)))
-            _objects[fndesc.llvm_cpython_wrapper_name] = code
+            _objects[fndesc.mangled_name] = code
     except (TypeError, ValueError, AttributeError, IndexError):
         pass
 
