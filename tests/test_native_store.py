@@ -131,3 +131,27 @@ def test_undefined_symbols_are_read_from_an_object():
     assert sorted(names) == ["external_one", "external_two"]
     with pytest.raises(ValueError, match="not an ELF64"):
         _native.undefined_symbols(b"\x7fELF\x01\x01")
+
+
+@needs_numba
+def test_exit_right_after_the_switch_leaves_the_kernel_stored(tmp_path):
+    """The store's copy is written as part of numba's cache write, which the interpreter's
+    exit waits for: a process that exits as soon as its calls switched (the store's writes
+    made slow here) leaves the kernel stored, and the next process runs it without numba."""
+    run_child(tmp_path, """
+        import time
+        from ventanal.ops import _native
+        write = _native._write
+        def slow_write(path, value):
+            time.sleep(0.5)
+            write(path, value)
+        _native._write = slow_write
+        while call("max")[1]:    # until the call takes numba
+            time.sleep(0.01)
+    """)
+    done = run_child(tmp_path, """
+        call("max")
+        assert _backend.wait_for_background(timeout=300)
+        print(call("max")[1], "numba" in sys.modules)
+    """)
+    assert done.stdout.split() == ["False", "False"], done.stdout

@@ -346,11 +346,19 @@ class Guarded:
         """Compile the kernel for the numba types ``signature``, or load it from numba's
         disk cache (see :func:`cache_loads`); then write it to the native store (under the
         ``fingerprint`` of its arguments) for the next process."""
-        with cache_loads():
+        def store(compiled) -> bool:
+            function = getattr(self.dispatcher, "py_func", None)
+            if function is None or (compiled.fndesc.qualname, compiled.fndesc.modname) != (
+                    function.__qualname__, function.__module__):
+                return False   # a function the kernel calls, compiled on the way
+            if fingerprint is not None and _numba_modules is not None:
+                _native.save_compiled(self.__name__, fingerprint, compiled, _numba_modules)
+            return True
+
+        with cache_loads(), _numba_cache.after_save(store) as pending:
             self.dispatcher.compile(signature)
-        compiled = self.dispatcher.overloads.get(signature)
-        if fingerprint is not None and compiled is not None and _numba_modules is not None:
-            _native.save_compiled(self.__name__, fingerprint, compiled, _numba_modules)
+            if pending() and signature in self.dispatcher.overloads:   # loaded, not saved
+                store(self.dispatcher.overloads[signature])
 
     def load(self, args: tuple) -> None:
         """Compile the kernel for the types of ``args`` unless it is compiled (a call that

@@ -13,11 +13,13 @@ the code calls (numba's runtime, which allocates the kernels' scratch arrays, an
 functions); ``_dynfunc.make_function`` makes the wrapper a Python function, as numba does.
 
 The store holds one file per kernel and kind of arguments (:func:`.call_types.fingerprint`,
-which decides numba's types), keyed by everything the code depends on: the kernel modules'
-sources, numba's and llvmlite's installation, Python's version, the CPU (name and features)
-and numba's ``NUMBA_*`` settings. An entry is used only when all of them match, and only if
-every symbol the code needs resolves in this process (an unresolved one would abort the
-process inside LLVM), so the worst a stale or foreign file can do is be ignored. The store is
+which decides numba's types), keyed by everything the code depends on: the sources of
+:mod:`ventanal.ops` and :mod:`ventanal.geometry` (whose table layout the kernels compile in),
+numba's and llvmlite's installation, Python's version, the CPU (name and features) and numba's
+``NUMBA_*`` settings; an entry's kernel name and module must match too. An entry is used only
+when all of them match, and only if every symbol the code needs resolves in this process (an
+unresolved one would abort the process inside LLVM), so the worst a stale or foreign file can
+do is be ignored. The store is
 ``ventanal-native`` in ``NUMBA_CACHE_DIR`` when it is set, else ``__pycache__/ventanal-native``
 beside these modules, else the user's cache directory, else the temporary directory.
 
@@ -43,10 +45,10 @@ import threading
 import types
 
 from . import call_types
-from ._memory_handler import FUNCTIONS, build
+from ._memory_handler import FUNCTIONS, _python_api, build
 from .kernel_table import KERNELS, taking_table
 
-FORMAT = 1
+FORMAT = 2
 _EXTENSIONS = ("_helperlib", "_dynfunc", "core.runtime._nrt_python")
 _lock = threading.RLock()
 _state: dict = {}   # "stamp", "directory", "runtime": computed once per process
@@ -89,15 +91,17 @@ def _compute_stamp() -> str | None:
         import llvmlite.binding as ll
     except ImportError:
         return None
+    # the kernels' modules and what they compile in (the geometry's table columns...)
     here = os.path.dirname(os.path.abspath(__file__))
-    sources = sorted(name for name in os.listdir(here)
-                     if name.startswith("_numba_") and name.endswith(".py"))
+    sources = sorted(os.path.join(folder, name)
+                     for folder in (here, os.path.join(os.path.dirname(here), "geometry"))
+                     for name in os.listdir(folder) if name.endswith(".py"))
     settings = sorted((key, value) for key, value in os.environ.items()
                       if key.startswith("NUMBA_") and key != "NUMBA_CACHE_DIR")
     parts = (FORMAT, sys.version, sys.implementation.cache_tag, llvmlite.__version__,
              [_file_stamp(os.path.join(numba_dir, name))
               for name in ("__init__.py", "_version.py")],
-             [_file_stamp(os.path.join(here, name)) for name in sources],
+             [_file_stamp(path) for path in sources],
              ll.get_host_cpu_name(), ll.get_host_cpu_features().flatten(), settings)
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -233,7 +237,8 @@ def load(name: str, fingerprint: tuple):
     """The kernel ``name`` for arguments of ``fingerprint`` as a Python function, from the
     store, or None (not stored, stale, or this process cannot load it)."""
     entry = _read(_path("kernel", (name, fingerprint)))
-    if entry is None:
+    if entry is None or (entry.get("name"), entry.get("module")) != (
+            name, f"{__package__}.{KERNELS[name][0]}"):
         return None
     with _lock:
         loaded = _load_object(entry, entry.get("wrapper"), entry.get("environment"))
@@ -259,7 +264,8 @@ def _memory_functions() -> dict[str, int] | None:
             loaded = _load_object(entry, entry.get("symbol"))
             if loaded is None:
                 return None
-            _state.setdefault("engines", []).append(loaded[0])
+            # never released, not even at interpreter exit, when module globals go
+            _python_api("Py_IncRef", None, ctypes.py_object)(loaded[0])
             addresses[name] = loaded[1]
     return addresses
 

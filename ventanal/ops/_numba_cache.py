@@ -21,13 +21,30 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _saves = threading.Condition()
 _saving = 0   # saves under way
 # object code of the kernels loaded from the cache, by their functions' mangled names
 _objects: dict[str, bytes] = {}
 _MAX_OBJECTS = 64
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def after_save(then: Callable[[object], bool]) -> Iterator[Callable[[], bool]]:
+    """Within: each function that numba compiles and writes to its cache on this thread (the
+    kernel asked for, and the functions it calls, each with its own cache entry) is passed to
+    ``then`` (its compile result) right after the write, as part of it (so the exit's
+    :func:`wait_for_saves` waits for ``then`` too), until ``then`` returns True (it took the
+    one it wanted). Yields a function that tells whether ``then`` is still pending."""
+    _local.after_save = then
+    try:
+        yield lambda: getattr(_local, "after_save", None) is not None
+    finally:
+        _local.after_save = None
 
 
 def object_code(mangled_name: str) -> bytes | None:
@@ -110,6 +127,9 @@ def cache_loads() -> Iterator[None]:
             _saving += 1
         try:
             original_save(cache, signature, data)
+            then = getattr(_local, "after_save", None)
+            if then is not None and then(data):   # within the count: the exit waits for it
+                _local.after_save = None
         finally:
             with _saves:
                 _saving -= 1
