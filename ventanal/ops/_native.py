@@ -78,7 +78,10 @@ def stamp() -> str | None:
     llvmlite is not installed. Imports llvmlite's binding (for the CPU)."""
     with _lock:
         if "stamp" not in _state:
-            _state["stamp"] = _compute_stamp()
+            try:
+                _state["stamp"] = _compute_stamp()
+            except Exception:  # noqa: BLE001  (no CPU name, an unreadable directory...)
+                _state["stamp"] = None
         return _state["stamp"]
 
 
