@@ -52,6 +52,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -402,7 +403,7 @@ def _load_kernels() -> None:
     global _native_modules
     if _native_modules is None and _numba_modules is None:
         # the native store's kernels, when it has some for this process: no numba import
-        _native_modules = _native.kernels()
+        _native_modules = _native.kernels(sys.modules[__name__])
         if _native_modules is not None:
             return
     # (The result memory pool loads with the kernels: loaded after the op's kernel, it held

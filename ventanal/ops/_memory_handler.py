@@ -13,7 +13,8 @@ import sys
 
 import numpy as np
 
-__all__ = ["ALIGNMENT", "FUNCTIONS", "MIN_POOLED_BYTES", "SLOTS", "ResultMemory", "build"]
+__all__ = ["ALIGNMENT", "CLOCK", "FUNCTIONS", "HEAD", "IDLE", "LIMIT", "MIN_POOLED_BYTES",
+           "SLOTS", "WORDS", "ResultMemory", "build", "python_api"]
 
 # Slots of the pool: results of a loop over batches come in a few sizes; 32 idle blocks of a
 # size each are more than any pipeline keeps alive at once.
@@ -24,9 +25,10 @@ ALIGNMENT = 64
 # Smaller blocks (a result shrunk by ndarray.resize) go back to libc: malloc's own free lists
 # recycle them well.
 MIN_POOLED_BYTES = 1 << 20
-_LIMIT, _IDLE, _CLOCK = 0, 1, 2
-_HEAD = 4
-_WORDS = _HEAD + 3 * SLOTS
+# The pool's words: the limit, the idle bytes, the clock; the slots from HEAD on
+LIMIT, IDLE, CLOCK = 0, 1, 2
+HEAD = 4
+WORDS = HEAD + 3 * SLOTS
 
 # The native functions a ResultMemory takes, by name: cfuncs of ._numba_memory, pool_<name>.
 FUNCTIONS = ("malloc", "calloc", "realloc", "free", "trim")
@@ -48,7 +50,7 @@ _SET_HANDLER, _GET_HANDLER = 304, 305
 HANDLER_NAME = b"ventanal_result_memory"
 
 
-def _python_api(name: str, restype, *argtypes):
+def python_api(name: str, restype, *argtypes):
     """A function of Python's C API with its own types (setting them on ``ctypes.pythonapi``'s
     shared function objects would change them for every other user in the process)."""
     return ctypes.PYFUNCTYPE(restype, *argtypes)((name, ctypes.pythonapi))
@@ -59,8 +61,8 @@ def _numpy_api_table() -> int:
         from numpy._core import _multiarray_umath as umath
     except ImportError:   # NumPy 1.x
         from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
-    get_name = _python_api("PyCapsule_GetName", ctypes.c_char_p, ctypes.py_object)
-    get_pointer = _python_api("PyCapsule_GetPointer", ctypes.c_void_p, ctypes.py_object,
+    get_name = python_api("PyCapsule_GetName", ctypes.c_char_p, ctypes.py_object)
+    get_pointer = python_api("PyCapsule_GetPointer", ctypes.c_void_p, ctypes.py_object,
                               ctypes.c_char_p)
     capsule = umath._ARRAY_API
     return get_pointer(capsule, get_name(capsule))
@@ -83,8 +85,8 @@ class ResultMemory:
     def __init__(self, functions: dict[str, int]) -> None:
         table = (ctypes.c_void_p * (_GET_HANDLER + 1)).from_address(_numpy_api_table())
         self._set = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.py_object)(table[_SET_HANDLER])
-        self._state_address = _permanent(8 * _WORDS)
-        self._pool = (ctypes.c_int64 * _WORDS).from_address(self._state_address)
+        self._state_address = _permanent(8 * WORDS)
+        self._pool = (ctypes.c_int64 * WORDS).from_address(self._state_address)
         handler = _Handler.from_address(_permanent(ctypes.sizeof(_Handler)))
         handler.name = HANDLER_NAME
         handler.version = 1
@@ -95,17 +97,17 @@ class ResultMemory:
         handler.allocator.free = functions["free"]
         name = _permanent(len(b"mem_handler") + 1)
         ctypes.memmove(name, b"mem_handler", len(b"mem_handler"))
-        new_capsule = _python_api("PyCapsule_New", ctypes.py_object, ctypes.c_void_p,
+        new_capsule = python_api("PyCapsule_New", ctypes.py_object, ctypes.c_void_p,
                                   ctypes.c_void_p, ctypes.c_void_p)
         self._capsule = new_capsule(ctypes.addressof(handler), name, None)
         # called with the GIL held (PYFUNCTYPE), like NumPy's own calls of the handler
         self._trim = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64)(functions["trim"])
-        _python_api("Py_IncRef", None, ctypes.py_object)(self)   # never released
+        python_api("Py_IncRef", None, ctypes.py_object)(self)   # never released
 
     def set_limit(self, limit: int) -> None:
         """Keep at most ``limit`` idle bytes from now on (freeing the oldest blocks over it)."""
-        if self._pool[_LIMIT] != limit:
-            self._pool[_LIMIT] = limit
+        if self._pool[LIMIT] != limit:
+            self._pool[LIMIT] = limit
             self._trim(self._state_address, limit)
 
     def empty(self, shape, dtype) -> np.ndarray:
@@ -118,7 +120,7 @@ class ResultMemory:
 
     def idle_bytes(self) -> int:
         """Bytes of dead results kept for the next ones."""
-        return int(self._pool[_IDLE])
+        return int(self._pool[IDLE])
 
     def release(self) -> None:
         """Give every idle block back to the operating system."""

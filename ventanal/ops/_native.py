@@ -44,8 +44,8 @@ import tempfile
 import threading
 import types
 
-from . import call_types
-from ._memory_handler import FUNCTIONS, _python_api, build
+from . import _numba_cache, call_types
+from ._memory_handler import FUNCTIONS, build, python_api
 from .kernel_table import KERNELS, taking_table
 
 FORMAT = 2
@@ -207,8 +207,6 @@ def save_compiled(name: str, fingerprint: tuple, compiled, kernels) -> bool:
     :func:`._numba_cache.object_code`), with the constants of numba's namespace ``kernels``,
     and the result memory's functions (once a process). A failure only means that the next
     process compiles it again."""
-    from . import _numba_cache
-
     try:
         values = {"vector_bytes": kernels.vector_bytes(), "PLANE_ROWS": kernels.PLANE_ROWS,
                   "PLANE_VECTORS": kernels.PLANE_VECTORS}
@@ -223,7 +221,7 @@ def save_compiled(name: str, fingerprint: tuple, compiled, kernels) -> bool:
 
 def _save_memory_functions() -> None:
     """Store the result memory's native functions (numba ``cfunc`` s, loaded)."""
-    from . import _numba_cache, _numba_memory
+    from . import _numba_memory
 
     for name in FUNCTIONS:
         function = getattr(_numba_memory, f"pool_{name}")
@@ -268,7 +266,7 @@ def _memory_functions() -> dict[str, int] | None:
             if loaded is None:
                 return None
             # never released, not even at interpreter exit, when module globals go
-            _python_api("Py_IncRef", None, ctypes.py_object)(loaded[0])
+            python_api("Py_IncRef", None, ctypes.py_object)(loaded[0])
             addresses[name] = loaded[1]
     return addresses
 
@@ -400,8 +398,9 @@ class NativeKernel:
     is loaded, else the op is marked for a rehearsal and :class:`._backend.KernelsNotReady`
     sends it to the NumPy path."""
 
-    def __init__(self, name: str, position: int | None, prelude: bool) -> None:
+    def __init__(self, name: str, position: int | None, prelude: bool, backend) -> None:
         self.name, self.position, self.prelude = name, position, prelude
+        self.backend = backend
         self.functions: dict[tuple, object] = {}
         self.__name__ = name
 
@@ -409,26 +408,25 @@ class NativeKernel:
         return f"NativeKernel({self.name}, {len(self.functions)} loaded)"
 
     def __call__(self, *args):
-        from . import _backend
-
+        backend = self.backend
         fingerprint = call_types.fingerprint(args)
         function = self.functions.get(fingerprint)
-        rehearsing = _backend.rehearsing()
+        rehearsing = backend.rehearsing()
         if function is None and rehearsing and fingerprint is not None:
             loaded = load(self.name, fingerprint)
             if loaded is not None:
                 function = self.functions[fingerprint] = taking_table(loaded, self.position)
         if function is not None:
             if rehearsing and not self.prelude:
-                raise _backend.Rehearsed
+                raise backend.Rehearsed
             return function(*args)
-        numba = _backend.numba_namespace(load=rehearsing)
+        numba = backend.numba_namespace(load=rehearsing)
         if numba is not None:
             return getattr(numba, self.name)(*args)
         if rehearsing:   # numba cannot be imported: nothing more to do
-            raise _backend.Rehearsed
-        _backend.mark_missing()
-        raise _backend.KernelsNotReady(f"kernel {self.name} not loaded yet")
+            raise backend.Rehearsed
+        backend.mark_missing()
+        raise backend.KernelsNotReady(f"kernel {self.name} not loaded yet")
 
 
 def _result_memory():
@@ -439,10 +437,12 @@ def _result_memory():
     return _state["result memory"]
 
 
-def kernels(values: dict | None = None):
+def kernels(backend, values: dict | None = None):
     """The namespace of the dispatch modules' kernels backed by the native store, with the
     constants its kernels were compiled with; None when the store has none for this process
-    (or it cannot be loaded here). Loads llvmlite and numba's C extensions, not numba."""
+    (or it cannot be loaded here). Loads llvmlite and numba's C extensions, not numba.
+    ``backend`` is :mod:`._backend` (its rehearsals, its numba namespace), passed in rather
+    than imported, which would make the two modules import each other."""
     import numpy as np
 
     values = values or constants()
@@ -450,7 +450,7 @@ def kernels(values: dict | None = None):
         return None
     vector_bytes = int(values["vector_bytes"])
     namespace = types.SimpleNamespace(
-        **{name: NativeKernel(name, position, prelude)
+        **{name: NativeKernel(name, position, prelude, backend)
            for name, (_, position, prelude) in KERNELS.items()},
         vector_bytes=lambda: vector_bytes,
         vector_lanes=lambda dtype: vector_bytes // np.dtype(dtype).itemsize,

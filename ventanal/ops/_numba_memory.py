@@ -26,15 +26,15 @@ from __future__ import annotations
 from numba import carray, cfunc, njit, types
 
 from ._memory_handler import (
-    _CLOCK,
-    _HEAD,
-    _IDLE,
-    _LIMIT,
-    _WORDS,
     ALIGNMENT,
+    CLOCK,
     FUNCTIONS,
+    HEAD,
+    IDLE,
+    LIMIT,
     MIN_POOLED_BYTES,
     SLOTS,
+    WORDS,
     build,
 )
 
@@ -53,37 +53,37 @@ _realloc = types.ExternalFunction("realloc", types.intp(types.intp, types.intp))
 @njit(cache=True)
 def _trim(pool, keep):
     """Free the oldest idle blocks until at most ``keep`` bytes are idle."""
-    while pool[_IDLE] > keep:
+    while pool[IDLE] > keep:
         oldest = -1
         for i in range(SLOTS):
-            j = _HEAD + 3 * i
-            if pool[j + 1] != 0 and (oldest < 0 or pool[j + 2] < pool[_HEAD + 3 * oldest + 2]):
+            j = HEAD + 3 * i
+            if pool[j + 1] != 0 and (oldest < 0 or pool[j + 2] < pool[HEAD + 3 * oldest + 2]):
                 oldest = i
         if oldest < 0:
-            pool[_IDLE] = 0
+            pool[IDLE] = 0
             return
-        j = _HEAD + 3 * oldest
+        j = HEAD + 3 * oldest
         _free(pool[j + 1])
-        pool[_IDLE] -= pool[j]
+        pool[IDLE] -= pool[j]
         pool[j] = 0
         pool[j + 1] = 0
 
 
 @cfunc(types.intp(_state, types.intp), cache=True)
 def pool_malloc(ctx, size):
-    pool = carray(ctx, (_WORDS,))
+    pool = carray(ctx, (WORDS,))
     newest = -1
     for i in range(SLOTS):
-        j = _HEAD + 3 * i
+        j = HEAD + 3 * i
         if pool[j + 1] != 0 and pool[j] == size and (
-                newest < 0 or pool[j + 2] > pool[_HEAD + 3 * newest + 2]):
+                newest < 0 or pool[j + 2] > pool[HEAD + 3 * newest + 2]):
             newest = i
     if newest >= 0:
-        j = _HEAD + 3 * newest
+        j = HEAD + 3 * newest
         address = pool[j + 1]
         pool[j] = 0
         pool[j + 1] = 0
-        pool[_IDLE] -= size
+        pool[IDLE] -= size
         return address
     # aligned_alloc wants a multiple of the alignment (and something for a zero size)
     return _aligned_alloc(ALIGNMENT, max(1, (size + ALIGNMENT - 1) // ALIGNMENT) * ALIGNMENT)
@@ -103,26 +103,26 @@ def pool_realloc(ctx, address, size):
 
 @cfunc(types.void(_state, types.intp), cache=True)
 def pool_trim(ctx, keep):
-    _trim(carray(ctx, (_WORDS,)), keep)
+    _trim(carray(ctx, (WORDS,)), keep)
 
 
 @cfunc(types.void(_state, types.intp, types.intp), cache=True)
 def pool_free(ctx, address, size):
     if address == 0:
         return
-    pool = carray(ctx, (_WORDS,))
-    if size < MIN_POOLED_BYTES or size > pool[_LIMIT] or address % ALIGNMENT != 0:
+    pool = carray(ctx, (WORDS,))
+    if size < MIN_POOLED_BYTES or size > pool[LIMIT] or address % ALIGNMENT != 0:
         _free(address)
         return
-    _trim(pool, pool[_LIMIT] - size)
+    _trim(pool, pool[LIMIT] - size)
     for i in range(SLOTS):
-        j = _HEAD + 3 * i
+        j = HEAD + 3 * i
         if pool[j + 1] == 0:
-            pool[_CLOCK] += 1
+            pool[CLOCK] += 1
             pool[j] = size
             pool[j + 1] = address
-            pool[j + 2] = pool[_CLOCK]
-            pool[_IDLE] += size
+            pool[j + 2] = pool[CLOCK]
+            pool[IDLE] += size
             return
     _free(address)   # every slot taken
 
