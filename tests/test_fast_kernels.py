@@ -547,7 +547,7 @@ def test_doubling_twin_steps_match_the_kernels():
 def test_doubling_kernel_equals_the_twin_bit_for_bit(dtype, monkeypatch):
     from ventanal.ops.doubling_reference import max_pool_by_doubling
 
-    kernels = _backend.numba_kernels(required=True)
+    kernels = _backend.numba_namespace(load=True, required=True)
     kernel = kernels.max_doubling
     calls = []
     monkeypatch.setattr(kernels, "max_doubling",
@@ -819,7 +819,7 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
 def _record_conv_kernels(monkeypatch, *names) -> list[str]:
     """The names of the numba conv kernels among ``names`` as they are called (one entry per
     chunk of tasks), the kernels still doing their work."""
-    kernels = _backend.numba_kernels(required=True)
+    kernels = _backend.numba_namespace(load=True, required=True)
     calls = []
     for name in names:
         kernel = getattr(kernels, name)

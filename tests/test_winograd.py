@@ -186,7 +186,7 @@ def test_filters_that_are_not_finite_take_the_direct_kernels(calls):
 def test_filter_transform_kernel_against_numpy(dtype):
     from ventanal.ops import _backend
 
-    kernels = _backend.numba_kernels(required=True)
+    kernels = _backend.numba_namespace(load=True, required=True)
     w = np.random.default_rng(4).standard_normal((3, 3, 5, 7)).astype(dtype)
     U = np.full((16, 36), 7, dtype)
     kernels.transform_filters(np.ascontiguousarray(w.reshape(9, -1)), U, 35)
