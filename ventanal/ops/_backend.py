@@ -93,7 +93,7 @@ def active(work: int | None = None) -> str:
     value = requested()
     if getattr(_ops, "rehearsing", False) and (value not in ("auto", "numba") or (
             value == "auto" and work is not None and work < AUTO_NUMBA_MIN_WORK)):
-        raise _Rehearsed   # a rehearsal that would not reach a kernel: nothing to compute
+        raise Rehearsed   # a rehearsal that would not reach a kernel: nothing to compute
     if value == "auto":
         if work is not None and work < AUTO_NUMBA_MIN_WORK:
             return "numpy"
@@ -267,12 +267,9 @@ def starts_background(op: _Op) -> _Op:
 _MAX_REHEARSALS = 4
 
 
-class _Rehearsed(BaseException):
+class Rehearsed(BaseException):
     """Ends a rehearsal at its kernel call (a BaseException: no ``except`` of the ops'
     code, which catches :class:`KernelsNotReady`, takes it for a reason to run NumPy)."""
-
-
-Rehearsed = _Rehearsed   # for the native store's kernels (._native)
 
 
 def rehearsing() -> bool:
@@ -293,7 +290,7 @@ def _rehearse(op: Callable, args: tuple, kwargs: dict) -> None:
     _ops.rehearsing, _ops.depth = True, getattr(_ops, "depth", 0) + 1
     try:
         op(*args, **kwargs)
-    except _Rehearsed:
+    except Rehearsed:
         pass
     finally:
         _ops.rehearsing, _ops.depth = False, _ops.depth - 1
@@ -334,7 +331,7 @@ class Guarded:
             if signature not in self.dispatcher.overloads:
                 self.compile(signature, call_types.fingerprint(args))
             if not self.prelude:
-                raise _Rehearsed
+                raise Rehearsed
             return self.kernel(*args)
         backend = requested()
         if _in_op() and backend == "auto":
