@@ -198,7 +198,9 @@ def save(name: str, fingerprint: tuple, compiled, object_code: bytes | None,
            {"object": bytes(object_code), "wrapper": fndesc.llvm_cpython_wrapper_name,
             "environment": fndesc.env_name, "module": fndesc.modname,
             "name": fndesc.qualname.split(".")[-1]})
-    _write(_path("constants", None), {"constants": dict(values)})
+    if _state.get("constants saved") != values:   # once a process, as they do not change
+        _write(_path("constants", None), {"constants": dict(values)})
+        _state["constants saved"] = dict(values)
     return True
 
 
@@ -246,7 +248,7 @@ def load(name: str, fingerprint: tuple):
         if loaded is None:
             return None
         engine, wrapper, slot = loaded
-        dynfunc = _runtime()[1]
+        dynfunc = _runtime().dynfunc
         environment = dynfunc.Environment({"__name__": entry["module"]})
         ctypes.c_void_p.from_address(slot).value = id(environment)
         # the engine (its code) and the environment live as long as the function
@@ -279,17 +281,14 @@ def _load_object(entry: dict | None, function: str | None, variable: str | None 
     runtime = _runtime()
     if runtime is None:
         return None
-    ll = runtime[0]
+    ll = runtime.ll
     try:
-        process = ctypes.CDLL(None)
         missing = [symbol for symbol in undefined_symbols(entry["object"])
-                   if not ll.address_of_symbol(symbol) and not hasattr(process, symbol)]
+                   if not ll.address_of_symbol(symbol) and not hasattr(runtime.process, symbol)]
         if missing:
             return None
-        target = ll.Target.from_default_triple()
-        machine = target.create_target_machine(cpu=ll.get_host_cpu_name(),
-                                               features=ll.get_host_cpu_features().flatten(),
-                                               opt=0, jit=True)
+        machine = ll.Target.from_default_triple().create_target_machine(
+            cpu=runtime.cpu, features=runtime.features, opt=0, jit=True)
         module = ll.parse_assembly("")
         module.triple = ll.get_process_triple()
         engine = ll.create_mcjit_compiler(module, machine)
@@ -305,8 +304,9 @@ def _load_object(entry: dict | None, function: str | None, variable: str | None 
 
 
 def _runtime():
-    """(llvmlite.binding, numba's ``_dynfunc``) with numba's C helpers and runtime registered
-    for LLVM, or None. The C extension modules load from numba's directory under their own
+    """llvmlite's binding (``ll``) with numba's C helpers and runtime registered for LLVM,
+    numba's ``_dynfunc``, the process's symbols (``process``) and the host CPU's name and
+    features, or None. The C extension modules load from numba's directory under their own
     names and leave ``sys.modules`` as it was: a later ``import numba`` gets the same
     initialised modules from the interpreter's extension cache, not a second initialisation."""
     if "runtime" in _state:
@@ -335,7 +335,9 @@ def _runtime():
     for value in vars(builtins).values():
         if isinstance(value, type) and issubclass(value, BaseException):
             ll.add_symbol(f"PyExc_{value.__name__}", id(value))
-    _state["runtime"] = (ll, dynfunc)
+    _state["runtime"] = types.SimpleNamespace(
+        ll=ll, dynfunc=dynfunc, process=ctypes.CDLL(None), cpu=ll.get_host_cpu_name(),
+        features=ll.get_host_cpu_features().flatten())
     return _state["runtime"]
 
 
