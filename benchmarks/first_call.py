@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ SETTLE_SECONDS = 0.0
 # One measurement, in a fresh process (``first_call.py --child MODE INDEX ...``)
 # ---------------------------------------------------------------------------------------------
 
-def _child(mode: str, index: int, numba_ms: float, budget: float) -> dict:
+def _child(mode: str, index: int, budget: float) -> dict:
     clock = time.perf_counter
     start = clock()
     if mode in ("numpy", "numba", "auto"):
@@ -143,14 +144,13 @@ def _child(mode: str, index: int, numba_ms: float, budget: float) -> dict:
             "target_calls_ms": target_calls_ms, "first_on_numpy_path": first_numpy}
 
 
-def _measure(mode: str, index: int, env: dict, numba_ms: float = 0.0,
-             budget: float = 20.0) -> dict:
+def _measure(mode: str, index: int, env: dict, budget: float = 20.0) -> dict:
     time.sleep(SETTLE_SECONDS)
     child_mode = {"torch NCHW": "torch_nchw", "torch channels_last": "torch_channels_last"}.get(
         mode, mode)
     done = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--child", child_mode, str(index),
-         str(numba_ms), str(budget)],
+         str(budget)],
         capture_output=True, text=True, env=env)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1:] or ["exit code "
@@ -188,23 +188,26 @@ def measure_workload(index: int, name: str, budget: float, peers: bool, repeat: 
     base.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     base.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # as run.py: TF at its best
     runs: dict[str, list[dict]] = {}
+    # A process's first call depends on the one before it (after a process that used much
+    # memory, the next one's fresh pages cost more on a VM), so each round runs its units in
+    # an order of its own, drawn from a seeded generator: every column follows every other
+    # alike. A unit is one process, or two that share a cache (cold, then warm).
+    shuffle = random.Random(f"{index} {name}").shuffle
     for _ in range(repeat):   # interleaved, so that a noisy spell hits every column alike
         with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as caches:
             numba_env = {**base, "VENTANAL_BACKEND": "numba",
                          "NUMBA_CACHE_DIR": os.path.join(caches, "reference")}
             auto_env = {**base, "NUMBA_CACHE_DIR": os.path.join(caches, "fresh")}
-            runs.setdefault("numpy", []).append(
-                _measure("numpy", index, {**base, "VENTANAL_BACKEND": "numpy"}))
-            runs.setdefault("numba cold", []).append(_measure("numba", index, numba_env))
-            runs.setdefault("numba", []).append(_measure("numba", index, numba_env))
-            numba_ms = runs["numba"][-1].get("median_ms", 0.0)
-            runs.setdefault("auto cold", []).append(
-                _measure("auto", index, auto_env, numba_ms, budget))
-            runs.setdefault("auto warm", []).append(
-                _measure("auto", index, auto_env, numba_ms, budget))
-        if peers:
-            for peer in PEERS:
-                runs.setdefault(peer, []).append(_measure(peer, index, base))
+            units = [[("numpy", "numpy", {**base, "VENTANAL_BACKEND": "numpy"})],
+                     [("numba cold", "numba", numba_env), ("numba", "numba", numba_env)],
+                     [("auto cold", "auto", auto_env), ("auto warm", "auto", auto_env)]]
+            if peers:
+                units += [[(peer, peer, base)] for peer in PEERS]
+            shuffle(units)
+            for unit in units:
+                for column, mode, env in unit:
+                    runs.setdefault(column, []).append(
+                        _measure(mode, index, env, budget))
     record = {"workload": name, **{key: _merge(value) for key, value in runs.items()}}
     log(f"{name}: " + ", ".join(f"{key} {value.get('first_ms', float('nan')):.1f} ms"
                                 for key, value in record.items() if isinstance(value, dict)))
@@ -274,8 +277,8 @@ def format_table(records: list[dict]) -> str:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        mode, index, numba_ms, budget = argv[1], int(argv[2]), float(argv[3]), float(argv[4])
-        print(json.dumps(_child(mode, index, numba_ms, budget)))
+        mode, index, budget = argv[1], int(argv[2]), float(argv[3])
+        print(json.dumps(_child(mode, index, budget)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="only the workloads whose name contains this")
