@@ -6,13 +6,13 @@ forced, TensorFlow and PyTorch (issue 18, point 3).
 ``benchmarks/run.py`` times warm calls. A script, the command line or a notebook cell makes
 one call, in a process that has loaded nothing yet. Here every measurement is a fresh Python
 process that builds the workload's input (untimed), then times its first call and its second
-call of the same op (each measurement ``--repeat`` times, in turn with the others, and the
-table shows medians). Imports are timed apart (``import ventanal``, ``import tensorflow``,
-``import torch``), so a first call is the op alone. The processes run as an installed
-package does: ventanal's bytecode is compiled first, and ``PYTHONDONTWRITEBYTECODE`` is not
-passed on (with it, an editable install compiles its source again in every process). For
-each workload of
-``benchmarks/workloads.py``:
+call of the same op (each measurement ``--repeat`` times, in rounds: each round runs every
+measurement once, in a seeded random order of its own, since a first call depends on the
+process run before it; the table shows medians). Imports are timed apart
+(``import ventanal``, ``import tensorflow``, ``import torch``), so a first call is the op
+alone. The processes run as an installed package does: ventanal's bytecode is compiled
+first, and ``PYTHONDONTWRITEBYTECODE`` is not passed on (with it, an editable install
+compiles its source again in every process). For each workload of ``benchmarks/workloads.py``:
 
 * ``numpy``: ``VENTANAL_BACKEND=numpy``, the NumPy path;
 * ``numba``: ``VENTANAL_BACKEND=numba`` with a warm numba cache (the process waits for the
