@@ -144,7 +144,7 @@ def _child(mode: str, index: int, budget: float) -> dict:
             "target_calls_ms": target_calls_ms, "first_on_numpy_path": first_numpy}
 
 
-def _measure(mode: str, index: int, env: dict, budget: float = 20.0) -> dict:
+def _measure(mode: str, index: int, env: dict, budget: float) -> dict:
     time.sleep(SETTLE_SECONDS)
     child_mode = {"torch NCHW": "torch_nchw", "torch channels_last": "torch_channels_last"}.get(
         mode, mode)

@@ -414,7 +414,7 @@ def test_doubling_last_levels_in_one_pass(dtype, streamed, monkeypatch):
     """Window doubling computes the last two H levels in one pass where output rows are whole
     vectors (widths of whole vectors) and in two elsewhere (one cell more); windows whose
     last level repeats the new row (8 = 4 + 4), two and three levels, H strides, bands."""
-    from ventanal.ops._numba_pool import vector_lanes
+    from ventanal.ops._numba_vectors import vector_lanes
 
     monkeypatch.setattr(memory, "STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
     monkeypatch.setattr(memory, "ALIGNED_MIN_BYTES", 0)   # every result 64-byte aligned
@@ -604,7 +604,7 @@ def test_doubling_kernel_equals_the_twin_on_drawn_plans(data):
 def test_numba_vector_loops(dtype, vectors, streamed, monkeypatch):
     """The direct kernels' explicit vector loops (channels in whole vectors), with and
     without non-temporal stores, on windows of 1 to 9 taps, borders and NaN included."""
-    from ventanal.ops._numba_pool import vector_lanes
+    from ventanal.ops._numba_vectors import vector_lanes
 
     channels = vectors * vector_lanes(dtype)
     monkeypatch.setattr(memory, "STREAM_MIN_BYTES", 0 if streamed else 1 << 62)
@@ -638,7 +638,7 @@ def test_numba_vector_loops(dtype, vectors, streamed, monkeypatch):
 def test_vector_options():
     """Vectors when the channels fill whole vectors (32 bytes, or 64 where numba compiles for
     AVX-512); streaming only for large results aligned to whole vectors."""
-    from ventanal.ops._numba_pool import vector_bytes, vector_lanes
+    from ventanal.ops._numba_vectors import vector_bytes, vector_lanes
 
     width = vector_bytes()
     assert width in (32, 64) and vector_lanes(np.float32) == width // 4
@@ -806,7 +806,7 @@ def test_conv_register_tiles_written_cases(name, shape, kernel, strides, dilatio
     assert np.isinf(want).any()
     assert_conv_close(got, want, x, w, plan, 1)
     if name == "numba":
-        from ventanal.ops._numba_pool import vector_bytes
+        from ventanal.ops._numba_vectors import vector_bytes
 
         terms = int(np.prod(kernel)) * shape[-1]
         wide = vector_bytes() == 64
@@ -835,7 +835,7 @@ def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
     vectors of output channels or, with AVX-512 and output channels in fours, four. So any
     run of output columns, or any strip of two vectors of output channels, computed alone
     gives the very same bits as inside the whole."""
-    from ventanal.ops._numba_pool import vector_lanes
+    from ventanal.ops._numba_vectors import vector_lanes
 
     ran = _record_conv_kernels(monkeypatch, "conv_tiles")
     lanes = vector_lanes(dtype)
@@ -864,8 +864,8 @@ def test_conv_tiles_same_numbers_whatever_the_tile(dtype, monkeypatch):
 
 
 def _plane_tile_columns(dtype) -> int:
-    from ventanal.ops._numba_conv import PLANE_VECTORS
-    from ventanal.ops._numba_pool import vector_lanes
+    from ventanal.ops._numba_conv_tiles import PLANE_VECTORS
+    from ventanal.ops._numba_vectors import vector_lanes
 
     return PLANE_VECTORS * vector_lanes(dtype)
 

@@ -174,7 +174,7 @@ def _kernels() -> SimpleNamespace:
     :class:`Guarded` by its dispatcher, and the constants the dispatch modules read."""
     import importlib
 
-    from . import _numba_conv, _numba_memory, _numba_pool
+    from . import _numba_conv_tiles, _numba_memory, _numba_vectors
 
     def guarded(name: str, module: str, position: int | None, prelude: bool) -> Guarded:
         dispatcher = getattr(importlib.import_module(f"{__package__}.{module}"), name)
@@ -182,8 +182,8 @@ def _kernels() -> SimpleNamespace:
 
     return SimpleNamespace(
         **{name: guarded(name, *entry) for name, entry in KERNELS.items()},
-        vector_bytes=_numba_pool.vector_bytes, vector_lanes=_numba_pool.vector_lanes,
-        PLANE_ROWS=_numba_conv.PLANE_ROWS, PLANE_VECTORS=_numba_conv.PLANE_VECTORS,
+        vector_bytes=_numba_vectors.vector_bytes, vector_lanes=_numba_vectors.vector_lanes,
+        PLANE_ROWS=_numba_conv_tiles.PLANE_ROWS, PLANE_VECTORS=_numba_conv_tiles.PLANE_VECTORS,
         result_memory=_numba_memory.result_memory)
 
 

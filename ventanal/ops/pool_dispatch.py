@@ -39,7 +39,8 @@ _MAX_DIRECT_3X3 = 3
 # Element-operations per output cell and doubling level (keys, loads, max, store), for
 # run_tasks's choice of threads.
 _DOUBLING_WORK_PER_LEVEL = 4
-# Window doubling works on floats as ordered integer keys of their width (_numba_pool._key).
+# Window doubling works on floats as ordered integer keys of their width
+# (_numba_vectors.ordered_key).
 _KEY_TYPES = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 
 
