@@ -1,14 +1,20 @@
 """The first call of a fresh process: ventanal under ``auto`` against its NumPy path, numba
 forced, TensorFlow and PyTorch (issue 18, point 3).
 
-    python benchmarks/first_call.py [--repeat 3] [--only conv] [--budget 20] [--json out.json]
+    python benchmarks/first_call.py [--repeat 3] [--first-repeat 2] [--only conv] [--budget 20]
+                                    [--json out.json]
 
 ``benchmarks/run.py`` times warm calls. A script, the command line or a notebook cell makes
 one call, in a process that has loaded nothing yet. Here every measurement is a fresh Python
 process that builds the workload's input (untimed), then times its first call and its second
 call of the same op (each measurement ``--repeat`` times, in rounds: each round runs every
 measurement once, in a seeded random order of its own, since a first call depends on the
-process run before it; the table shows medians). Imports are timed apart
+process run before it; the table shows medians). A first call of one fresh process spreads
+widely on a shared machine (28-44 ms for the same 30 ms call), so the three columns whose first
+calls the targets compare (``numpy``, ``auto cold``, ``auto warm``) have ``--first-repeat``
+more processes in each round that stop after their second call: their first-call medians are
+over ``repeat * (1 + first_repeat)`` processes (the extra warm-cache ones read a cache that an
+untimed ``auto`` process filled first). Imports are timed apart
 (``import ventanal``, ``import tensorflow``, ``import torch``), so a first call is the op
 alone. The processes run as an installed package does: ventanal's bytecode is compiled
 first, and ``PYTHONDONTWRITEBYTECODE`` is not passed on (with it, an editable install
@@ -53,6 +59,8 @@ PEERS = ("tf", "torch NCHW", "torch channels_last")
 NUMBA_SPEED = 1.3
 FIRST_CALL_TARGET = 1.2
 SWITCH_TARGET_MS = 300.0
+# The columns whose first call is compared (each has --first-repeat more processes a round)
+FIRST_COLUMNS = ("numpy", "auto cold", "auto warm")
 # Seconds between two measured processes (--settle)
 SETTLE_SECONDS = 0.0
 
@@ -180,7 +188,7 @@ def _merge(runs: list[dict]) -> dict:
 
 
 def measure_workload(index: int, name: str, budget: float, peers: bool, repeat: int,
-                     log) -> dict:
+                     first_repeat: int, log) -> dict:
     # as an installed package runs: ventanal's bytecode compiled once (below), not the source
     # compiled again in every process
     base = {key: value for key, value in os.environ.items()
@@ -188,27 +196,48 @@ def measure_workload(index: int, name: str, budget: float, peers: bool, repeat: 
     base.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     base.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # as run.py: TF at its best
     runs: dict[str, list[dict]] = {}
+    first_only: dict[str, list[dict]] = {column: [] for column in FIRST_COLUMNS}
     # A process's first call depends on the one before it (after a process that used much
     # memory, the next one's fresh pages cost more on a VM), so each round runs its units in
     # an order of its own, drawn from a seeded generator: every column follows every other
     # alike. A unit is one process, or two that share a cache (cold, then warm).
     shuffle = random.Random(f"{index} {name}").shuffle
-    for _ in range(repeat):   # interleaved, so that a noisy spell hits every column alike
-        with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as caches:
-            numba_env = {**base, "VENTANAL_BACKEND": "numba",
-                         "NUMBA_CACHE_DIR": os.path.join(caches, "reference")}
-            auto_env = {**base, "NUMBA_CACHE_DIR": os.path.join(caches, "fresh")}
-            units = [[("numpy", "numpy", {**base, "VENTANAL_BACKEND": "numpy"})],
-                     [("numba cold", "numba", numba_env), ("numba", "numba", numba_env)],
-                     [("auto cold", "auto", auto_env), ("auto warm", "auto", auto_env)]]
-            if peers:
-                units += [[(peer, peer, base)] for peer in PEERS]
-            shuffle(units)
-            for unit in units:
-                for column, mode, env in unit:
-                    runs.setdefault(column, []).append(
-                        _measure(mode, index, env, budget))
+    with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as kept:
+        # the cache of the first-call-only warm processes: what an auto process leaves
+        warm_env = {**base, "NUMBA_CACHE_DIR": os.path.join(kept, "warm")}
+        if first_repeat:
+            _measure("auto", index, warm_env, budget)
+        for _ in range(repeat):   # interleaved, so that a noisy spell hits every column alike
+            with tempfile.TemporaryDirectory(prefix="ventanal-first-call-") as caches:
+                numba_env = {**base, "VENTANAL_BACKEND": "numba",
+                             "NUMBA_CACHE_DIR": os.path.join(caches, "reference")}
+                auto_env = {**base, "NUMBA_CACHE_DIR": os.path.join(caches, "fresh")}
+                numpy_env = {**base, "VENTANAL_BACKEND": "numpy"}
+                units = [[("numpy", "numpy", numpy_env, budget)],
+                         [("numba cold", "numba", numba_env, budget),
+                          ("numba", "numba", numba_env, budget)],
+                         [("auto cold", "auto", auto_env, budget),
+                          ("auto warm", "auto", auto_env, budget)]]
+                if peers:
+                    units += [[(peer, peer, base, budget)] for peer in PEERS]
+                # first call only (a budget of 0: the process stops after its second call)
+                for extra in range(first_repeat):
+                    cold_env = {**base, "NUMBA_CACHE_DIR": os.path.join(caches, f"cold{extra}")}
+                    units += [[("numpy", "numpy", numpy_env, 0.0)],
+                              [("auto cold", "auto", cold_env, 0.0)],
+                              [("auto warm", "auto", warm_env, 0.0)]]
+                shuffle(units)
+                for unit in units:
+                    for column, mode, env, seconds in unit:
+                        run = _measure(mode, index, env, seconds)
+                        (first_only[column] if seconds == 0.0 else
+                         runs.setdefault(column, [])).append(run)
     record = {"workload": name, **{key: _merge(value) for key, value in runs.items()}}
+    for column, extra_runs in first_only.items():
+        if extra_runs and "first_ms" in record[column]:
+            # the first-call columns: the median over every process of the column
+            record[column]["first_only_runs"] = extra_runs
+            record[column]["first_ms"] = _merge(record[column]["runs"] + extra_runs)["first_ms"]
     log(f"{name}: " + ", ".join(f"{key} {value.get('first_ms', float('nan')):.1f} ms"
                                 for key, value in record.items() if isinstance(value, dict)))
     return record
@@ -288,6 +317,10 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3,
                         help="fresh processes per measurement, interleaved (default 3); the "
                              "table shows medians")
+    parser.add_argument("--first-repeat", type=int, default=2,
+                        help="first-call-only processes per round for each of the numpy, auto "
+                             "cold and auto warm columns (default 2), on top of --repeat: "
+                             "one fresh process's first call spreads widely")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     parser.add_argument("--settle", type=float, default=SETTLE_SECONDS,
                         help="seconds to wait before each measured process")
@@ -310,7 +343,8 @@ def main(argv=None) -> int:
         if args.only and args.only not in workload.name:
             continue
         records.append(measure_workload(index, workload.name, args.budget,
-                                        not args.no_peers, args.repeat, log))
+                                        not args.no_peers, args.repeat,
+                                        args.first_repeat, log))
     print(format_table(records))
     if args.json:
         with open(args.json, "w") as f:
