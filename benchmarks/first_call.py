@@ -325,6 +325,10 @@ def main(argv=None) -> int:
     parser.add_argument("--settle", type=float, default=SETTLE_SECONDS,
                         help="seconds to wait before each measured process")
     args = parser.parse_args(argv)
+    for name, least in (("repeat", 1), ("first_repeat", 0), ("budget", 0), ("settle", 0)):
+        if not getattr(args, name) >= least:
+            parser.error(f"--{name.replace('_', '-')} must be at least {least}, "
+                         f"got {getattr(args, name)!r}")
     globals()["SETTLE_SECONDS"] = args.settle
     sys.path.insert(0, HERE)
     import compileall
