@@ -220,17 +220,18 @@ def measure_workload(index: int, name: str, budget: float, peers: bool, repeat: 
                           ("auto warm", "auto", auto_env, budget)]]
                 if peers:
                     units += [[(peer, peer, base, budget)] for peer in PEERS]
-                # first call only (a budget of 0: the process stops after its second call)
+                # first call only: None, run with a budget of 0 (the process stops after its
+                # second call); not told apart by the budget, which --budget may set to 0 too
                 for extra in range(first_repeat):
                     cold_env = {**base, "NUMBA_CACHE_DIR": os.path.join(caches, f"cold{extra}")}
-                    units += [[("numpy", "numpy", numpy_env, 0.0)],
-                              [("auto cold", "auto", cold_env, 0.0)],
-                              [("auto warm", "auto", warm_env, 0.0)]]
+                    units += [[("numpy", "numpy", numpy_env, None)],
+                              [("auto cold", "auto", cold_env, None)],
+                              [("auto warm", "auto", warm_env, None)]]
                 shuffle(units)
                 for unit in units:
                     for column, mode, env, seconds in unit:
-                        run = _measure(mode, index, env, seconds)
-                        (first_only[column] if seconds == 0.0 else
+                        run = _measure(mode, index, env, 0.0 if seconds is None else seconds)
+                        (first_only[column] if seconds is None else
                          runs.setdefault(column, [])).append(run)
     record = {"workload": name, **{key: _merge(value) for key, value in runs.items()}}
     for column, extra_runs in first_only.items():
